@@ -1,0 +1,21 @@
+"""kfunc_torch: the Keras functional API on PyTorch.
+
+Example::
+
+    >>> from kfunc_torch import Input, Model
+    >>> from kfunc_torch.layers import Dense
+    >>> inputs = Input(shape=(784,))
+    >>> outputs = Dense(10, activation="softmax")(Dense(64, activation="relu")(inputs))
+    >>> model = Model(inputs, outputs)       # a torch.nn.Module
+    >>> model.summary()
+"""
+from . import (activations, applications, backend, callbacks, constraints, initializers, layers, losses, metrics,
+               mixed_precision, models, ops, optimizers, regularizers, saving, utils)
+from ._compat import get_compat, set_compat
+from .engine.input_layer import Input, InputLayer
+from .engine.keras_tensor import KerasTensor
+from .engine.layer import Layer
+from .engine.functional import Model
+from .engine.sequential import Sequential
+
+__version__ = "0.1.0"

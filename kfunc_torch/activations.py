@@ -1,0 +1,115 @@
+"""Activation functions by Keras name, as torch functions.
+
+Example::
+
+    >>> from kfunc_torch import activations
+    >>> activations.get("relu")(torch.tensor([-1., 2.]))
+    tensor([0., 2.])
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def linear(x):
+    return x
+
+
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return torch.relu(x)
+    neg = negative_slope * (x - threshold) if negative_slope else None
+    y = torch.where(x > threshold, x, neg if neg is not None else torch.zeros_like(x))
+    if max_value is not None:
+        y = torch.clamp(y, max=max_value)
+    return y
+
+
+def softmax(x, axis=-1):
+    return torch.softmax(x, dim=axis)
+
+
+def log_softmax(x, axis=-1):
+    return torch.log_softmax(x, dim=axis)
+
+
+def hard_sigmoid(x):
+    # Keras 1/2 definition: clip(0.2 x + 0.5, 0, 1) (torch's hardsigmoid uses x/6 + 1/2).
+    return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    return F.leaky_relu(x, negative_slope)
+
+
+def relu6(x):
+    return F.relu6(x)
+
+
+def elu(x, alpha=1.0):
+    return F.elu(x, alpha)
+
+
+def gelu(x, approximate=False):
+    return F.gelu(x, approximate="tanh" if approximate else "none")
+
+
+def exponential(x):
+    return torch.exp(x)
+
+
+_ACTIVATIONS = {
+    "linear": linear,
+    "relu": relu,
+    "sigmoid": torch.sigmoid,
+    "softmax": softmax,
+    "tanh": torch.tanh,
+    "elu": elu,
+    "selu": F.selu,
+    "softplus": F.softplus,
+    "softsign": F.softsign,
+    "swish": F.silu,
+    "silu": F.silu,
+    "gelu": gelu,
+    "hard_sigmoid": hard_sigmoid,
+    "exponential": exponential,
+    "leaky_relu": leaky_relu,
+    "relu6": relu6,
+    "log_softmax": log_softmax,
+    "mish": F.mish,
+}
+# Names that get_config writes for the functions whose __name__ differs.
+_NAMES = {id(fn): name for name, fn in _ACTIVATIONS.items() if name not in ("silu",)}
+
+
+def get(identifier):
+    """Resolve an activation: None -> linear, a Keras name, or any callable.
+
+    Raises a ValueError listing the valid names for an unknown string.
+    """
+    if identifier is None:
+        return linear
+    if isinstance(identifier, str):
+        fn = _ACTIVATIONS.get(identifier)
+        if fn is None:
+            raise ValueError(
+                f"Unknown activation {identifier!r}. Expected one of: {', '.join(sorted(_ACTIVATIONS))}, "
+                "or a callable.")
+        return fn
+    if isinstance(identifier, dict) and "class_name" in identifier:
+        return get(identifier["config"] if isinstance(identifier["config"], str) else identifier["class_name"])
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"Could not interpret activation {identifier!r}: expected a name or a callable.")
+
+
+def serialize(fn) -> str:
+    """The Keras name of an activation function (its __name__ for a user function)."""
+    return _NAMES.get(id(fn), getattr(fn, "__name__", str(fn)))
+
+
+def register(name: str, fn) -> None:
+    """Make a custom activation available by name (as `get_custom_objects()` does in Keras)."""
+    _ACTIVATIONS[name] = fn
+    _NAMES[id(fn)] = name

@@ -1,0 +1,253 @@
+"""Model: a graph of layer calls from Input tensors to output tensors, as a ``torch.nn.Module``.
+
+Example::
+
+    >>> inputs = Input(shape=(784,))
+    >>> x = Dense(64, activation="relu")(inputs)
+    >>> outputs = Dense(10, activation="softmax")(x)
+    >>> model = Model(inputs=inputs, outputs=outputs)
+    >>> model(torch.rand(2, 784)).shape                 # a torch module: runs on tensors
+    torch.Size([2, 10])
+    >>> y = model(Input(shape=(784,)))                  # and a layer: records a node, shares weights
+
+``forward`` runs a plan computed once here (``GraphPlan``); the trainer (compile/fit/...) comes
+from the ``Trainer`` mixin.
+"""
+from __future__ import annotations
+
+import warnings
+
+import torch
+from torch import nn
+from torch.utils import _pytree as pytree
+
+from .. import _compat
+from .graph import GraphPlan, layers_in_keras_order
+from .keras_tensor import KerasTensor
+from .layer import Layer, _to_tensor
+from .node import Node
+from .trainer import Trainer
+
+
+def _legacy_io(kwargs, new, old, value):
+    if old in kwargs:
+        if value is not None:
+            raise TypeError(f"Model() got both {new}= and its Keras 1 name {old}=; pass only {new}=.")
+        warnings.warn(f"Model({old}=...) is the Keras 1 spelling; use Model({new}=...).",
+                      DeprecationWarning, stacklevel=3)
+        return kwargs.pop(old)
+    return value
+
+
+class Model(Trainer, Layer):
+    """A functional model (``Model(inputs, outputs)``), or the base of a subclassed model."""
+
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        inputs = _legacy_io(kwargs, "inputs", "input", inputs)
+        outputs = _legacy_io(kwargs, "outputs", "output", outputs)
+        super().__init__(name=name if name is not None else _compat.model_name(self._kind()),
+                         trainable=trainable, **kwargs)
+        self._init_trainer()
+        self._is_graph_network = False
+        self._plan = None
+        if inputs is not None or outputs is not None:
+            if inputs is None or outputs is None:
+                raise ValueError("Model() needs both inputs and outputs: Model(inputs=..., outputs=...). "
+                                 f"Received inputs={inputs!r}, outputs={outputs!r}.")
+            self._init_graph(inputs, outputs)
+
+    @staticmethod
+    def _kind() -> str:
+        return "functional"
+
+    # ------------------------------------------------------------------ graph
+    def _init_graph(self, inputs, outputs) -> None:
+        self._input_struct = inputs
+        self._output_struct = outputs
+        self.inputs = _flatten_io(inputs, "inputs", self.name)
+        self.outputs = _flatten_io(outputs, "outputs", self.name)
+        for i, t in enumerate(self.inputs):
+            layer = t._keras_history.layer
+            from .input_layer import InputLayer
+            if not isinstance(layer, InputLayer):
+                raise ValueError(
+                    f"Model {self.name!r}: input {i} must be a tensor returned by Input(), but it is the "
+                    f"output of layer {layer.name!r} ({type(layer).__name__}). Pass the Input tensor(s) the "
+                    "graph starts from as inputs.")
+        if len({id(t) for t in self.inputs}) != len(self.inputs):
+            raise ValueError(f"Model {self.name!r}: the same Input is given twice in inputs.")
+        self._plan = GraphPlan(self.inputs, self.outputs, self.name)
+        self._layers = layers_in_keras_order(self.inputs, self.outputs, self._plan.nodes)
+        names = {}
+        for layer in self._layers:
+            names[layer.name] = names.get(layer.name, 0) + 1
+        dup = [n for n, c in names.items() if c > 1]
+        if dup:
+            raise ValueError(f'The name "{dup[0]}" is used {names[dup[0]]} times in the model. '
+                             "All layer names should be unique: pass a different name= to one of them.")
+        self._network_nodes = {id(n) for n in self._plan.nodes}
+        # Register layers as submodules so parameters(), state_dict() and .to() see them.
+        # Keys are layer names: state_dict keys read like "dense_1.kernel".
+        for key in list(self._modules):
+            if isinstance(self._modules[key], Layer):
+                del self._modules[key]
+        for layer in self._layers:
+            self.add_module(self._module_key(layer.name), layer)
+        self._is_graph_network = True
+        self.built = True
+        self._single_input = len(self.inputs) == 1
+        self.input_names = [t._keras_history.layer.name for t in self.inputs]
+        self.output_names = [t._keras_history.layer.name for t in self.outputs]
+        # Node 0 of a model links its own inputs to its outputs (as in Keras), so a model used as a
+        # layer in another model shows "model_1[1][0]" in "Connected to".
+        self._inbound_nodes = []
+        Node(self, (self._input_struct,), {}, self._output_struct, set_history=False)
+
+    def _module_key(self, name: str) -> str:
+        """The submodule key of a layer: its name, unless that clashes with an attribute."""
+        key = name.replace(".", "_").replace("/", "_") or "_"
+        if hasattr(type(self), key) or key in self.__dict__:
+            key = f"layer_{key}"
+        return key
+
+    @property
+    def layers(self) -> list[Layer]:
+        if self._is_graph_network:
+            return list(self._layers)
+        return self._sublayers()
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """A layer by ``name`` or by ``index`` into ``model.layers``."""
+        if index is not None and name is not None:
+            raise ValueError("get_layer() takes a name or an index, not both.")
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"get_layer(index={index}): model {self.name!r} has only "
+                                 f"{len(self.layers)} layers.")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name!r}. The layers of model {self.name!r} are: "
+                         f"{[l.name for l in self.layers]}.")
+
+    def _weight_order(self):
+        if not self._is_graph_network:
+            return super()._weight_order()
+        out = [self]
+        for layer in self._layers:
+            out.extend(layer._flatten_layers())
+        return out
+
+    # ------------------------------------------------------------------ running
+    def forward(self, *args, training=None, mask=None):
+        """Run the model. Takes one tensor per input: positionally, as a list, or a dict by input name."""
+        if not self._is_graph_network:
+            return self.call(*args, training=training) if _accepts_training(self) else self.call(*args)
+        if self._single_input and len(args) == 1 and isinstance(args[0], torch.Tensor):
+            values = [args[0]]
+        else:
+            values = self._input_values(args)
+        outs = self._plan.run(values, training)
+        return self._pack_outputs(outs)
+
+    def call(self, inputs, training=None, mask=None):
+        if not self._is_graph_network:
+            raise NotImplementedError(
+                f"Model {self.name!r} has no graph: either build it as Model(inputs, outputs), or subclass "
+                "Model and define call().")
+        return self.forward(inputs, training=training)
+
+    def _input_values(self, args):
+        n = len(self.inputs)
+        if len(args) == 1:
+            x = args[0]
+            if isinstance(x, dict):
+                missing = [k for k in self.input_names if k not in x]
+                if missing:
+                    raise ValueError(f"Model {self.name!r} expects inputs named {self.input_names}; the dict "
+                                     f"given lacks {missing} (it has {sorted(x)}).")
+                return [x[k] for k in self.input_names]
+            if isinstance(x, (list, tuple)) and n > 1 or (isinstance(x, (list, tuple)) and len(x) == n == 1):
+                args = tuple(x)
+        if len(args) != n:
+            raise ValueError(f"Model {self.name!r} expects {n} input(s) {self.input_names}, but received "
+                             f"{len(args)}. Pass them as a list in this order, or as a dict by name.")
+        return list(args)
+
+    def _pack_outputs(self, outs):
+        struct = self._output_struct
+        if isinstance(struct, KerasTensor):
+            return outs[0]
+        if isinstance(struct, dict):
+            return dict(zip(struct.keys(), outs))
+        return list(outs)
+
+    def compute_output_shape(self, input_shape):
+        if self._is_graph_network:
+            own = [t.shape for t in self.inputs]
+            given = input_shape if isinstance(input_shape, list) and len(self.inputs) > 1 else [input_shape]
+            if isinstance(input_shape, dict):
+                given = [input_shape.get(n) for n in self.input_names]
+            if [tuple(s) for s in given] == own:
+                return pytree.tree_map(lambda t: t.shape, self._output_struct,
+                                       is_leaf=lambda v: isinstance(v, KerasTensor))
+        return super().compute_output_shape(input_shape)
+
+    def build(self, input_shape):
+        if self._is_graph_network:
+            return
+        # Subclassed model: run once on zeros so that every sublayer builds its weights.
+        shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+        xs = [torch.zeros([1 if d is None else d for d in s], device=self._device()) for s in shapes]
+        self.built = True
+        with torch.no_grad():
+            self(*xs) if len(xs) > 1 else self(xs[0])
+
+    # ------------------------------------------------------------------ presentation
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, style=None, layer_range=None):
+        """Print the Keras summary table (style 'keras2', 'tf2' or 'keras3'; default from compat)."""
+        from ..summary import print_summary
+        return print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                             expand_nested=expand_nested, show_trainable=show_trainable, style=style,
+                             layer_range=layer_range)
+
+    def get_config(self):
+        from ..saving.config import functional_config
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..saving.config import functional_from_config
+        return functional_from_config(config, custom_objects=custom_objects, cls=cls)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+Functional = Model
+
+
+
+
+def _accepts_training(model) -> bool:
+    from .layer import call_accepts
+    return call_accepts(model, "training")
+
+
+def _flatten_io(struct, what: str, model_name: str) -> list[KerasTensor]:
+    if isinstance(struct, KerasTensor):
+        return [struct]
+    if isinstance(struct, dict):
+        items = list(struct.values())
+    elif isinstance(struct, (list, tuple)):
+        items = list(struct)
+    else:
+        items = [struct]
+    for i, t in enumerate(items):
+        if not isinstance(t, KerasTensor):
+            hint = " Did you pass a numpy array or torch tensor instead of an Input()?" if hasattr(t, "shape") else ""
+            raise ValueError(f"Model {model_name!r}: {what}[{i}] must be a symbolic tensor (from Input() or a "
+                             f"layer call), but received {type(t).__name__}: {t!r:.80}.{hint}")
+    return items

@@ -1,0 +1,575 @@
+"""Layer: a ``torch.nn.Module`` with the Keras layer API.
+
+A layer builds its weights lazily from the first input shape, records a Node when called on
+KerasTensors (graph building), and computes when called on torch tensors or numpy arrays.
+
+Example::
+
+    >>> dense = Dense(64, activation="relu")
+    >>> y = dense(Input(shape=(784,)))         # symbolic: records a node, builds weights
+    >>> y.shape
+    (None, 64)
+    >>> dense(torch.ones(2, 784)).shape        # eager
+    torch.Size([2, 64])
+
+Writing a layer: override ``build(input_shape)`` (create weights with ``add_weight``) and
+``call(inputs, training=None)``; override ``compute_output_shape`` where it is cheap, otherwise
+the output shape is found by running ``call`` on torch's ``meta`` device (no FLOPs).
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils import _pytree as pytree
+
+from .. import _compat
+from .input_spec import assert_input_compatibility
+from .keras_tensor import KerasTensor, Shape, dtype_name, to_torch_dtype
+from .node import Node
+
+# Stand-in sizes for unknown (None) dimensions when a shape is inferred on the meta device.
+# Two different values tell which output dimensions follow an unknown input dimension.
+_META_FILLS = (5, 7)
+
+_LAYER_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "input_length",
+                 "weights", "activity_regularizer", "autocast", "input_dtype"}
+
+
+class WeightLayout:
+    """How a weight stored in torch's layout maps to Keras's layout (get_weights/set_weights).
+
+    ``to_keras`` and ``from_keras`` take and return torch tensors. Example: a Conv2D kernel is
+    stored (filters, in, kh, kw) for torch and shown (kh, kw, in, filters) as Keras does.
+    """
+
+    def __init__(self, to_keras: Callable, from_keras: Callable):
+        self.to_keras = to_keras
+        self.from_keras = from_keras
+
+
+class Layer(nn.Module):
+    """Base class of every kfunc_torch layer (and of Model)."""
+
+    def __init__(self, trainable: bool = True, name: str | None = None, dtype=None, **kwargs):
+        unknown = set(kwargs) - _LAYER_KWARGS
+        if unknown:
+            raise TypeError(f"Keyword argument not understood by {type(self).__name__}: "
+                            f"{', '.join(sorted(unknown))}. Check the spelling against the layer's signature.")
+        super().__init__()
+        # Keras runs layers in inference mode unless fit() or training=True says otherwise;
+        # torch modules start in training mode, so we start every layer in eval mode.
+        self.training = False
+        self.name = name if name is not None else _compat.unique_name(_compat.to_snake_case(type(self).__name__))
+        self._trainable = trainable
+        self.built = False
+        self._inbound_nodes: list[Node] = []
+        self._weight_records: list[tuple[str, bool]] = []  # (parameter attribute, trainable)
+        self._weight_layouts: dict[str, WeightLayout] = {}
+        self._initial_weights = kwargs.get("weights")
+        self._layer_losses: list = []
+        self._regularizers: list = []  # (parameter attribute, regularizer callable)
+        self._constraints: dict[str, Callable] = {}
+        self.input_spec = None
+        self.supports_masking = getattr(self, "supports_masking", False)
+        self._dtype = dtype
+        self.activity_regularizer = kwargs.get("activity_regularizer")
+        if self.activity_regularizer is not None:
+            from .. import regularizers
+            self.activity_regularizer = regularizers.get(self.activity_regularizer)
+        # Sequential reads the first layer's input shape from these Keras arguments.
+        self._batch_input_shape = _batch_input_shape_from_kwargs(kwargs)
+        self._input_dtype = kwargs.get("input_dtype", dtype)
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(self, name: str = "weight", shape=(), initializer="glorot_uniform", trainable: bool = True,
+                   regularizer=None, constraint=None, dtype=None, layout: WeightLayout | None = None):
+        """Create a weight in Keras's layout ``shape`` and register it as a torch Parameter.
+
+        ``layout`` stores it in another layout (torch's) and converts in get_weights/set_weights.
+        Returns the Parameter (assign it: ``self.kernel = self.add_weight("kernel", (d, u))``).
+        """
+        from .. import initializers, constraints, regularizers
+        init = initializers.get(initializer) or initializers.get("zeros")
+        value = init(tuple(shape), dtype=to_torch_dtype(dtype or self._dtype))
+        device = self._device()
+        if layout is not None:
+            value = layout.from_keras(value)
+            self._weight_layouts[name] = layout
+        attr = name
+        while attr in self._parameters or (attr in self.__dict__):
+            attr = attr + "_"
+        param = nn.Parameter(value.to(device).contiguous(), requires_grad=trainable and self._trainable)
+        self.register_parameter(attr, param)
+        self._weight_records.append((attr, trainable))
+        if layout is not None and attr != name:
+            self._weight_layouts[attr] = layout
+        if regularizer is not None:
+            self._regularizers.append((attr, regularizers.get(regularizer)))
+        if constraint is not None:
+            self._constraints[attr] = constraints.get(constraint)
+        return param
+
+    def __setattr__(self, name, value):
+        # `self.W = self.add_weight(name="kernel")`: the weight is registered once, as "kernel";
+        # the alias is a plain attribute so parameters() and state_dict() do not list it twice.
+        if isinstance(value, nn.Parameter) and "_parameters" in self.__dict__:
+            for key, p in self._parameters.items():
+                if p is value and key != name:
+                    object.__setattr__(self, name, value)
+                    return
+        super().__setattr__(name, value)
+
+    def _device(self):
+        for p in self.parameters():
+            return p.device
+        for b in self.buffers():
+            return b.device
+        return torch.device("cpu")
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for layer in self._flatten_layers():
+            for attr, trainable in layer._weight_records:
+                getattr(layer, attr).requires_grad_(bool(value) and trainable and layer._trainable_chain())
+
+    def _trainable_chain(self) -> bool:
+        return self._trainable
+
+    def _sublayers(self) -> list["Layer"]:
+        """Direct child layers (in registration order)."""
+        return [m for m in self._modules.values() if isinstance(m, Layer)]
+
+    def _flatten_layers(self, include_self=True) -> list["Layer"]:
+        out, seen, stack = [], set(), [self] if include_self else list(reversed(self._sublayers()))
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            stack.extend(reversed(layer._sublayers()))
+        return out
+
+    def _own_weights(self, trainable: bool | None):
+        for attr, t in self._weight_records:
+            if trainable is None or (t and self._trainable) == trainable:
+                yield getattr(self, attr)
+
+    @property
+    def trainable_weights(self) -> list[nn.Parameter]:
+        if not self._trainable:
+            return []
+        return _unique([w for layer in self._weight_order() for w in layer._own_weights(True)])
+
+    @property
+    def non_trainable_weights(self) -> list[nn.Parameter]:
+        if not self._trainable:
+            return self.weights
+        return _unique([w for layer in self._weight_order() for w in layer._own_weights(False)])
+
+    @property
+    def weights(self) -> list[nn.Parameter]:
+        """All weights, Keras order: own trainable, own non-trainable, then sublayers'."""
+        out = []
+        for layer in self._weight_order():
+            out.extend(layer._own_weights(True))
+            out.extend(layer._own_weights(False))
+        return _unique(out)
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def _weight_order(self) -> list["Layer"]:
+        """Layers whose weights this layer reports, in Keras's order (Model overrides)."""
+        return self._flatten_layers()
+
+    def _weight_keras_names(self) -> list[tuple["Layer", str, nn.Parameter]]:
+        """(owning layer, attribute, parameter) for each of ``self.weights``."""
+        out, seen = [], set()
+        for layer in self._weight_order():
+            for want in (True, False):
+                for attr, t in layer._weight_records:
+                    p = getattr(layer, attr)
+                    if (t and layer._trainable) == want and id(p) not in seen:
+                        seen.add(id(p))
+                        out.append((layer, attr, p))
+        return out
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Weights as numpy arrays in Keras's layout and order (a Dense kernel is (in, out))."""
+        out = []
+        for layer, attr, p in self._weight_keras_names():
+            t = p.detach()
+            layout = layer._weight_layouts.get(attr)
+            if layout is not None:
+                t = layout.to_keras(t)
+            out.append(t.cpu().numpy().copy())
+        return out
+
+    def set_weights(self, weights) -> None:
+        """Load numpy arrays given in Keras's layout and order (the output of Keras's get_weights)."""
+        records = self._weight_keras_names()
+        weights = list(weights)
+        if len(weights) != len(records):
+            raise ValueError(
+                f'Layer "{self.name}" expects {len(records)} weight arrays '
+                f"({', '.join(attr for _, attr, _ in records) or 'none'}), but received {len(weights)}. "
+                "Pass the arrays in the order get_weights() returns them.")
+        for (layer, attr, p), value in zip(records, weights):
+            value = torch.as_tensor(np.asarray(value), dtype=p.dtype)
+            layout = layer._weight_layouts.get(attr)
+            if layout is not None:
+                value = layout.from_keras(value)
+            expected = tuple((layout.to_keras(p.detach()) if layout else p).shape)
+            if tuple(value.shape) != tuple(p.shape):
+                raise ValueError(
+                    f'Weight "{attr}" of layer "{layer.name}" has shape {expected}, but the array given '
+                    f"for it has shape {tuple(np.shape(weights[records.index((layer, attr, p))]))}.")
+            with torch.no_grad():
+                p.copy_(value.to(p.device))
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f'Layer "{self.name}" is not built yet, so it has no weights to count. '
+                             "Call it on an input (or call build(input_shape)) first.")
+        return int(sum(w.numel() for w in self.weights))
+
+    # ------------------------------------------------------------------ losses
+    def add_loss(self, loss) -> None:
+        """Add a loss tensor (or a zero-argument callable) that training adds to the main loss."""
+        self._layer_losses.append(loss)
+
+    @property
+    def losses(self) -> list[torch.Tensor]:
+        """Regularization losses of this layer and its sublayers, computed from current weights."""
+        out = []
+        for layer in self._flatten_layers():
+            for attr, reg in layer._regularizers:
+                out.append(reg(getattr(layer, attr)))
+            for loss in layer._layer_losses:
+                out.append(loss() if callable(loss) else loss)
+        return out
+
+    def _has_losses(self) -> bool:
+        return any(layer._regularizers or layer._layer_losses or layer.activity_regularizer is not None
+                   for layer in self._flatten_layers())
+
+    # ------------------------------------------------------------------ build / call
+    def build(self, input_shape) -> None:
+        """Create the weights for ``input_shape`` (a tuple with None for the batch dimension)."""
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        return inputs
+
+    def forward(self, *args, **kwargs):
+        return self.call(*args, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for ``input_shape``. The default runs ``call`` on the meta device."""
+        raise _UseMetaInference
+
+    def compute_mask(self, inputs, mask=None):
+        return mask if self.supports_masking else None
+
+    def _maybe_build(self, input_shape) -> None:
+        if self.built:
+            return
+        try:
+            self.build(_as_shape_struct(input_shape))
+        except (ValueError, TypeError) as e:
+            if f'"{self.name}"' not in str(e) and f"'{self.name}'" not in str(e):
+                _add_note(e, f'(raised while building layer "{self.name}" ({type(self).__name__}) '
+                             f"for input shape {input_shape})")
+            raise
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def __call__(self, *args, **kwargs):
+        # Fast path: one tensor in (the common eager case).
+        if len(args) == 1 and not kwargs and isinstance(args[0], torch.Tensor):
+            if not self.built:
+                self._maybe_build(tuple(args[0].shape))
+            return nn.Module.__call__(self, args[0])
+        flat, spec = pytree.tree_flatten((args, kwargs))
+        if any(isinstance(x, KerasTensor) for x in flat):
+            return self._symbolic_call(args, kwargs, flat)
+        return self._eager_call(args, kwargs)
+
+    def _eager_call(self, args, kwargs):
+        device = self._device()
+        args, kwargs = pytree.tree_map(lambda v: _to_tensor(v, device), (args, kwargs))
+        if not self.built:
+            first = args[0] if args else kwargs.get("inputs")
+            self._maybe_build(pytree.tree_map(lambda t: tuple(t.shape) if isinstance(t, torch.Tensor) else t,
+                                              first))
+        return nn.Module.__call__(self, *args, **kwargs)
+
+    def _symbolic_call(self, args, kwargs, flat):
+        first = args[0] if args else kwargs.get("inputs")
+        input_shape = _shape_struct(first)
+        if self.built:
+            assert_input_compatibility(self.input_spec, _flat_shapes(first), self.name)
+        self._maybe_build(input_shape)
+        assert_input_compatibility(self.input_spec, _flat_shapes(first), self.name)
+        outputs = self._infer_outputs(args, kwargs, input_shape)
+        Node(self, args, kwargs, outputs)
+        return outputs
+
+    def _infer_outputs(self, args, kwargs, input_shape):
+        """KerasTensors (shape, dtype, mask flag) for the outputs of this call."""
+        in_tensors = [x for x in pytree.tree_leaves((args, kwargs)) if isinstance(x, KerasTensor)]
+        try:
+            shape = self.compute_output_shape(_as_shape_struct(input_shape))
+            dtype = self._output_dtype(in_tensors)
+            out = _make_outputs(shape, dtype)
+        except _UseMetaInference:
+            out = pytree.tree_map(lambda t: KerasTensor(t[0], t[1]), self._meta_infer(args, kwargs),
+                                  is_leaf=lambda v: isinstance(v, tuple) and len(v) == 2
+                                  and isinstance(v[1], torch.dtype))
+        self._infer_masks(args, kwargs, in_tensors, out)
+        for t in pytree.tree_leaves(out):
+            t.name = self.name
+        return out
+
+    def _output_dtype(self, in_tensors):
+        if in_tensors and not self._weight_records and not in_tensors[0].torch_dtype.is_floating_point:
+            return in_tensors[0].torch_dtype
+        if in_tensors and in_tensors[0].torch_dtype.is_floating_point and not self._weight_records:
+            return in_tensors[0].torch_dtype
+        return to_torch_dtype(self._dtype)
+
+    def _meta_values(self, args, kwargs, fill):
+        def to_meta(v):
+            if isinstance(v, KerasTensor):
+                return torch.empty([fill if d is None else d for d in v.shape], dtype=v.torch_dtype, device="meta")
+            return v
+        return pytree.tree_map(to_meta, (args, kwargs))
+
+    def _run_on_meta(self, margs, mkwargs):
+        state = {k: torch.empty_like(v, device="meta") for k, v in self.state_dict(keep_vars=True).items()}
+        with torch.no_grad():
+            return torch.func.functional_call(self, state, tuple(margs), mkwargs, strict=False, tie_weights=True)
+
+    def _meta_infer(self, args, kwargs):
+        """Run call() on the meta device to find output shapes and dtypes (no computation)."""
+        has_unknown = any(None in x.shape for x in pytree.tree_leaves((args, kwargs)) if isinstance(x, KerasTensor))
+        results = []
+        for fill in (_META_FILLS if has_unknown else _META_FILLS[:1]):
+            margs, mkwargs = self._meta_values(args, kwargs, fill)
+            try:
+                out = self._run_on_meta(margs, mkwargs)
+            except Exception as e:  # the user's layer failed on these shapes: say which layer and shapes
+                shapes = [x.shape for x in pytree.tree_leaves((args, kwargs)) if isinstance(x, KerasTensor)]
+                raise type(e)(f'Layer "{self.name}" ({type(self).__name__}) failed when called on inputs of '
+                              f"shape {', '.join(map(str, shapes))}: {e}") from e
+            results.append(out)
+        if len(results) == 1:
+            return pytree.tree_map(lambda t: (tuple(t.shape), t.dtype), results[0])
+        return pytree.tree_map(
+            lambda a, b: (tuple(x if x == y else None for x, y in zip(a.shape, b.shape)), a.dtype),
+            results[0], results[1])
+
+    def _infer_masks(self, args, kwargs, in_tensors, outputs) -> None:
+        """Mark outputs that carry a Keras mask, by running compute_mask on meta tensors."""
+        overrides = type(self).compute_mask is not Layer.compute_mask
+        if not overrides and not any(t._has_mask for t in in_tensors):
+            return
+        if not overrides and not self.supports_masking:
+            return
+        margs, _ = self._meta_values(args, kwargs, _META_FILLS[0])
+        first = margs[0] if margs else None
+        masks = _input_masks_meta(args[0] if args else None, _META_FILLS[0])
+        mask = self.compute_mask(first, masks)
+        flat_out = pytree.tree_leaves(outputs)
+        flat_mask = mask if isinstance(mask, (list, tuple)) else [mask] * len(flat_out)
+        for t, m in zip(flat_out, flat_mask):
+            t._has_mask = m is not None
+
+    # ------------------------------------------------------------------ node API (seed 003)
+    def _node_attr(self, node_index: int, attr: str, what: str):
+        if not self._inbound_nodes:
+            raise AttributeError(f'Layer "{self.name}" is not connected: it has no inbound nodes, so it has '
+                                 f"no {what} yet. Call it on an input first.")
+        if not 0 <= node_index < len(self._inbound_nodes):
+            raise ValueError(f'Asked for node {node_index} of layer "{self.name}", but it has only '
+                             f"{len(self._inbound_nodes)} inbound node(s).")
+        return getattr(self._inbound_nodes[node_index], attr)
+
+    def _single_node_attr(self, attr: str, what: str, getter: str):
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError(
+                f'Layer {self.name} has multiple inbound nodes, hence the notion of "layer {what}" is '
+                f"ill-defined. Use `{getter}(node_index)` instead.")
+        return self._node_attr(0, attr, what)
+
+    def get_input_at(self, node_index: int):
+        return self._node_attr(node_index, "input_struct", "input")
+
+    def get_output_at(self, node_index: int):
+        return self._node_attr(node_index, "output_struct", "output")
+
+    def get_input_shape_at(self, node_index: int):
+        return self._node_attr(node_index, "input_shapes", "input shape")
+
+    def get_output_shape_at(self, node_index: int):
+        return self._node_attr(node_index, "output_shapes", "output shape")
+
+    @property
+    def input(self):
+        return self._single_node_attr("input_struct", "input", "get_input_at")
+
+    @property
+    def output(self):
+        return self._single_node_attr("output_struct", "output", "get_output_at")
+
+    def _shape_over_nodes(self, attr: str, what: str, getter: str):
+        if not self._inbound_nodes:
+            raise AttributeError(f'The layer "{self.name}" has never been called and thus has no defined {what}.')
+        shapes = {repr(getattr(n, attr)) for n in self._inbound_nodes}
+        if len(shapes) > 1:
+            raise AttributeError(
+                f'The layer "{self.name}" has multiple inbound nodes, with different {what}s. Hence the '
+                f'notion of "{what}" is ill-defined for the layer. Use `{getter}(node_index)` instead.')
+        return getattr(self._inbound_nodes[0], attr)
+
+    @property
+    def input_shape(self):
+        return self._shape_over_nodes("input_shapes", "input shape", "get_input_shape_at")
+
+    @property
+    def output_shape(self):
+        return self._shape_over_nodes("output_shapes", "output shape", "get_output_shape_at")
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_name(to_torch_dtype(self._dtype))}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = self._batch_input_shape
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    def extra_repr(self) -> str:
+        return f"name={self.name!r}"
+
+
+class _UseMetaInference(Exception):
+    """Raised by the default compute_output_shape: infer the shape on the meta device instead."""
+
+
+def _unique(weights):
+    seen, out = set(), []
+    for w in weights:
+        if id(w) not in seen:
+            seen.add(id(w))
+            out.append(w)
+    return out
+
+
+def _add_note(e: BaseException, note: str) -> None:
+    if hasattr(e, "add_note"):
+        e.add_note(note)
+
+
+def _batch_input_shape_from_kwargs(kwargs) -> tuple | None:
+    if kwargs.get("batch_input_shape") is not None:
+        return tuple(kwargs["batch_input_shape"])
+    if kwargs.get("input_shape") is not None:
+        return (kwargs.get("batch_size"),) + tuple(kwargs["input_shape"])
+    if kwargs.get("input_dim") is not None:  # Keras 1/2: Dense(32, input_dim=784)
+        if kwargs.get("input_length") is not None:
+            return (kwargs.get("batch_size"), kwargs["input_length"], kwargs["input_dim"])
+        return (kwargs.get("batch_size"), kwargs["input_dim"])
+    return None
+
+
+def _shape_struct(x):
+    """The shape (or list / dict of shapes) of a KerasTensor structure."""
+    if isinstance(x, KerasTensor):
+        return x.shape
+    if isinstance(x, (list, tuple)):
+        return [_shape_struct(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _shape_struct(v) for k, v in x.items()}
+    if isinstance(x, torch.Tensor):
+        return tuple(x.shape)
+    return None
+
+
+def _flat_shapes(x):
+    if isinstance(x, KerasTensor):
+        return x.shape
+    if isinstance(x, (list, tuple)):
+        return [v.shape for v in x if isinstance(v, KerasTensor)]
+    return None
+
+
+def _as_shape_struct(s):
+    if isinstance(s, list):
+        return [_as_shape_struct(v) for v in s]
+    if isinstance(s, dict):
+        return {k: _as_shape_struct(v) for k, v in s.items()}
+    return tuple(s) if s is not None else None
+
+
+def _is_shape(s) -> bool:
+    return isinstance(s, tuple) and all(d is None or isinstance(d, int) for d in s)
+
+
+def _make_outputs(shape, dtype):
+    if _is_shape(shape):
+        return KerasTensor(shape, dtype)
+    if isinstance(shape, (list, tuple)):
+        return [_make_outputs(s, dtype) for s in shape]
+    if isinstance(shape, dict):
+        return {k: _make_outputs(s, dtype) for k, s in shape.items()}
+    raise TypeError(f"compute_output_shape returned {shape!r}; expected a shape tuple, a list or a dict of them.")
+
+
+def _input_masks_meta(first, fill):
+    def m(t):
+        if isinstance(t, KerasTensor) and t._has_mask:
+            return torch.empty([fill if d is None else d for d in t.shape[:2]], dtype=torch.bool, device="meta")
+        return None
+    if isinstance(first, (list, tuple)):
+        return [m(t) for t in first]
+    return m(first)
+
+
+def _to_tensor(value, device):
+    """numpy arrays and Python lists become tensors on ``device`` (floats as float32, as Keras's floatx)."""
+    if isinstance(value, np.ndarray):
+        t = torch.from_numpy(np.ascontiguousarray(value))
+        if t.dtype == torch.float64:
+            t = t.float()
+        return t.to(device)
+    if isinstance(value, torch.Tensor) and value.device != device and device.type != "cpu" and value.device.type == "cpu":
+        return value.to(device)
+    return value
+
+
+def call_accepts(layer: Layer, arg: str) -> bool:
+    """Whether ``layer.call`` takes the keyword ``arg`` (training, mask)."""
+    try:
+        params = inspect.signature(layer.call).parameters
+    except (TypeError, ValueError):
+        return False
+    return arg in params

@@ -1,0 +1,77 @@
+"""Node: one call of a layer on KerasTensors, linking its input tensors to its output tensors.
+
+A layer called n times owns nodes 0..n-1 (``layer._inbound_nodes``). Every output tensor records
+``(layer, node_index, tensor_index)``, which is how summary()'s "Connected to" cells are written
+(``lstm_1[1][0]``: output 0 of the second call of lstm_1).
+"""
+from __future__ import annotations
+
+from torch.utils import _pytree as pytree
+
+from .keras_tensor import KerasHistory, KerasTensor
+
+
+class Node:
+    def __init__(self, layer, call_args=(), call_kwargs=None, outputs=None, set_history: bool = True):
+        call_kwargs = call_kwargs or {}
+        self.layer = layer
+        self.call_args = tuple(call_args)
+        self.call_kwargs = dict(call_kwargs)
+        # Flattened call: leaves are KerasTensors (filled at run time) or constants.
+        self.flat_args, self.args_spec = pytree.tree_flatten((self.call_args, self.call_kwargs))
+        self.input_tensors: list[KerasTensor] = [x for x in self.flat_args if isinstance(x, KerasTensor)]
+        self.output_struct = outputs
+        self.output_tensors: list[KerasTensor] = pytree.tree_leaves(outputs)
+        self.node_index = len(layer._inbound_nodes)
+        layer._inbound_nodes.append(self)
+        if set_history:
+            for i, t in enumerate(self.output_tensors):
+                t._keras_history = KerasHistory(layer, self.node_index, i)
+
+    # The main input, as the layer saw it: a tensor, or a list / dict of tensors.
+    @property
+    def input_struct(self):
+        if self.call_args:
+            return self.call_args[0]
+        return self.call_kwargs.get("inputs")
+
+    @property
+    def input_shapes(self):
+        return _shapes(self.input_struct)
+
+    @property
+    def output_shapes(self):
+        return _shapes(self.output_struct)
+
+    @property
+    def is_input(self) -> bool:
+        return not self.input_tensors
+
+    @property
+    def inbound_layers(self):
+        return [t._keras_history.layer for t in self.input_tensors]
+
+    @property
+    def node_indices(self):
+        return [t._keras_history.node_index for t in self.input_tensors]
+
+    @property
+    def tensor_indices(self):
+        return [t._keras_history.tensor_index for t in self.input_tensors]
+
+    @property
+    def parent_nodes(self):
+        return [t.node for t in self.input_tensors]
+
+    def __repr__(self):
+        return f"<Node {self.layer.name}[{self.node_index}] inputs={[t.name for t in self.input_tensors]}>"
+
+
+def _shapes(struct):
+    if isinstance(struct, KerasTensor):
+        return struct.shape
+    if isinstance(struct, (list, tuple)):
+        return [_shapes(s) for s in struct]
+    if isinstance(struct, dict):
+        return {k: _shapes(v) for k, v in struct.items()}
+    return None

@@ -1,0 +1,21 @@
+"""Keras layers (``from kfunc_torch.layers import Dense``), mirroring ``keras.layers``.
+
+Each family lives in its own module and exports its public names through ``__all__``.
+"""
+from ..engine.input_layer import Input, InputLayer
+from ..engine.input_spec import InputSpec
+from ..engine.layer import Layer
+from .core import Activation, Dense, Dropout, Flatten, Lambda, Reshape
+from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
+                    concatenate, dot, maximum, minimum, multiply, subtract)
+from .conv import *            # noqa: F401,F403  Conv1D/2D/3D, transposed, separable, depthwise
+from .pooling import *         # noqa: F401,F403
+from .normalization import *   # noqa: F401,F403
+from .reshaping import *       # noqa: F401,F403
+from .activation import *      # noqa: F401,F403  ReLU, LeakyReLU, PReLU, ELU, Softmax, ThresholdedReLU
+from .noise import *           # noqa: F401,F403  SpatialDropout, GaussianNoise, ...
+from .embedding import *       # noqa: F401,F403  Embedding, Masking, Identity
+from .recurrent import *       # noqa: F401,F403  SimpleRNN, LSTM, GRU
+from .wrappers import *        # noqa: F401,F403  Bidirectional, TimeDistributed
+from .attention import *       # noqa: F401,F403
+from .legacy import *          # noqa: F401,F403  Keras 1 names (merge, Convolution2D, ...)

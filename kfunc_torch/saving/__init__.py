@@ -1,0 +1,1 @@
+"""Saving and loading (to be written)."""
