@@ -1,0 +1,60 @@
+"""``model.summary()`` in the three Keras generations' styles, byte for byte.
+
+- ``'keras2'`` (Keras 2.3): fixed columns, long cells cut, ``_`` and ``=`` rules, totals with commas.
+- ``'tf2'`` (tf.keras 2.13+): fixed columns, long cells wrapped, totals with sizes.
+- ``'keras3'`` (Keras 3): a box table as wide as the terminal allows.
+
+The default style follows ``kfunc_torch.get_compat()``; ``style=`` overrides it. Collecting rows
+(``collect.py``) is separate from drawing them (``classic.py``, ``box.py``).
+
+Example::
+
+    >>> model.summary()                      # keras2 text, printed
+    >>> lines = []
+    >>> model.summary(print_fn=lines.append, style="tf2")
+    >>> model.summary(style="keras3", show_trainable=True)
+"""
+from __future__ import annotations
+
+from .. import _compat
+from .box import render_box
+from .classic import render_classic
+from .collect import collect
+
+STYLES = ("keras2", "tf2", "keras3")
+
+
+def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                  show_trainable=False, style=None, layer_range=None) -> None:
+    """Print ``model``'s summary table.
+
+    keras2 and tf2 call ``print_fn`` once per line; keras3, like Keras 3, calls it once with the
+    whole table (newline-terminated lines). Without ``print_fn`` the text goes to stdout.
+
+    Example::
+
+        >>> print_summary(model, style="keras3", line_length=100)
+    """
+    style = style or _compat.get_compat()
+    if style not in STYLES:
+        raise ValueError(f"Unknown summary style {style!r}: expected one of {', '.join(STYLES)} "
+                         "('keras2' Keras 2.3 text, 'tf2' tf.keras text, 'keras3' Keras 3 box table).")
+    if positions is not None and len(positions) != (3 if _is_seq(model) else 4):
+        raise ValueError(f"positions must give one column end per column ({3 if _is_seq(model) else 4} for this "
+                         f"model); received {list(positions)}.")
+    info = collect(model, style, expand_nested=expand_nested, layer_range=layer_range)
+    if style == "keras3":
+        text = render_box(info, line_length, positions, show_trainable)
+        if print_fn is None:
+            print(text, end="")
+        else:
+            print_fn(text)
+        return
+    render_classic(info, style, line_length, positions, show_trainable, print_fn or print)
+
+
+def _is_seq(model) -> bool:
+    from .collect import is_sequential_like
+    if not model._is_graph_network:
+        return True
+    return is_sequential_like(model)

@@ -1,0 +1,196 @@
+"""Collect what a summary shows: which layers, whether the model is "sequential-like", each layer's
+cells (name, output shape, parameter count, connections, trainable flag) and the totals.
+
+Formatting lives in ``classic.py`` (keras2, tf2) and ``box.py`` (keras3); this module knows nothing
+about widths or rules. Summary time is not a hot path, so walking the graph here is fine.
+
+Example::
+
+    >>> info = collect(model, style="keras2", expand_nested=False, layer_range=None)
+    >>> info.sequential_like, info.total
+    (True, 3466)
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..engine.input_layer import InputLayer
+
+
+@dataclass
+class Row:
+    """One layer row. ``level`` > 0 marks a layer shown inside an expanded nested model."""
+    name: str                 # "dense_1 (Dense)"
+    shape: str                # already in the style's spelling
+    params: str               # "2080" (classic) or "2,080" (keras3)
+    connections: list[str]    # ["lstm_1[0][0]", ...]
+    trainable: str            # "Y", "N", or "-" (keras3, a layer without weights)
+    level: int = 0
+
+
+@dataclass
+class SummaryInfo:
+    name: str
+    sequential_like: bool
+    rows: list[Row] = field(default_factory=list)
+    trainable: int = 0
+    non_trainable: int = 0
+    trainable_bytes: int = 0
+    non_trainable_bytes: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.trainable + self.non_trainable
+
+
+def _count(weights) -> tuple[int, int]:
+    """(number of values, bytes) of distinct weights; a shared weight counts once."""
+    seen, n, size = set(), 0, 0
+    for w in weights:
+        if id(w) not in seen:
+            seen.add(id(w))
+            n += w.numel()
+            size += w.numel() * w.element_size()
+    return n, size
+
+
+def _node_depths(nodes) -> dict[int, int]:
+    """Keras's node depth: 0 at the outputs, a parent one deeper than its deepest child; all nodes
+    of one layer share the deepest of their depths (so a shared layer sits above all its uses)."""
+    node_depth: dict[int, int] = {}
+    layer_depth: dict[int, int] = {}
+    for node in reversed(nodes):  # nodes come in topological order: outputs last
+        depth = max(node_depth.get(id(node), 0), layer_depth.get(id(node.layer), 0))
+        node_depth[id(node)] = layer_depth[id(node.layer)] = depth
+        for parent in node.parent_nodes:
+            node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    return node_depth
+
+
+def is_sequential_like(model) -> bool:
+    """KERAS_FACTS §2: one node per depth, no node with several inputs, no layer called twice."""
+    from ..engine.sequential import Sequential
+    if isinstance(model, Sequential) or not model._is_graph_network:
+        return True
+    nodes = model._plan.nodes
+    per_depth: dict[int, int] = {}
+    depths = _node_depths(nodes)
+    for node in nodes:
+        per_depth[depths[id(node)]] = per_depth.get(depths[id(node)], 0) + 1
+        if len(node.input_tensors) > 1:
+            return False
+    if any(c > 1 for c in per_depth.values()):
+        return False
+    ids = {id(n) for n in nodes}
+    return all(sum(id(n) in ids for n in layer._inbound_nodes) <= 1 for layer in model.layers)
+
+
+def class_name(layer, style: str) -> str:
+    """The class shown in the row; a plain functional model is "Model" in Keras 2, "Functional" later."""
+    from ..engine.functional import Model
+    if type(layer) is Model:
+        return "Model" if style == "keras2" else "Functional"
+    return type(layer).__name__
+
+
+def _classic_shape(layer, style: str) -> str:
+    try:
+        shape = layer.output_shape
+    except AttributeError:  # several calls with different shapes, or never called
+        return "multiple"
+    if style == "tf2" and isinstance(layer, InputLayer):
+        shape = [shape]  # tf.keras shows an InputLayer's output shape as a list
+    return str(shape)
+
+
+def _keras3_shape(layer) -> str:
+    # Keras 3 shows the shape(s) of the layer's last call; a 1-tuple prints as "(None)".
+    if not layer._inbound_nodes:
+        return "?"
+    outs = layer._inbound_nodes[-1].output_tensors
+    shapes = [f"({', '.join(str(d) for d in t.shape)})" for t in outs]
+    return shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]"
+
+
+def _connections(layer, network_nodes) -> list[str]:
+    out = []
+    for node in layer._inbound_nodes:
+        if network_nodes is not None and id(node) not in network_nodes:
+            continue  # a call that belongs to another model
+        for t in node.input_tensors:
+            h = t._keras_history
+            out.append(f"{h.layer.name}[{h.node_index}][{h.tensor_index}]")
+    return out
+
+
+def _params(layer, style: str) -> str:
+    if not layer.built:
+        if style == "keras3":
+            return "0 (unbuilt)"
+        raise ValueError(f'Layer "{layer.name}" is not built yet, so summary() cannot count its weights. '
+                         "Call the model on data (or call build(input_shape)) first.")
+    n = _count(layer.weights)[0]
+    return f"{n:,}" if style == "keras3" else str(n)
+
+
+def _trainable_flag(layer, style: str) -> str:
+    if style == "keras3" and not layer.weights:
+        return "-"
+    return "Y" if layer.trainable else "N"
+
+
+def _rows_for(layer, style, network_nodes, expand_nested, level) -> list[Row]:
+    shape = _keras3_shape(layer) if style == "keras3" else _classic_shape(layer, style)
+    rows = [Row(f"{layer.name} ({class_name(layer, style)})", shape, _params(layer, style),
+                _connections(layer, network_nodes) if level == 0 else [],
+                _trainable_flag(layer, style), level)]
+    inner = getattr(layer, "layers", None) if expand_nested else None
+    if inner and getattr(layer, "_is_graph_network", False):
+        for sub in inner:
+            rows.extend(_rows_for(sub, style, None, expand_nested, level + 1))
+    return rows
+
+
+def layer_index_bounds(layers, layer_range) -> tuple[int, int]:
+    """``layer_range=("first_name", "last_name")`` (regular expressions, both ends included)."""
+    if layer_range is None:
+        return 0, len(layers)
+    if len(layer_range) != 2 or not all(isinstance(x, str) for x in layer_range):
+        raise ValueError("layer_range must be a list or tuple of 2 layer names (start, end), e.g. "
+                         f"layer_range=['dense_1', 'dense_3']; received {layer_range!r}.")
+    lower = [i for i, l in enumerate(layers) if re.match(layer_range[0], l.name)]
+    upper = [i for i, l in enumerate(layers) if re.match(layer_range[1], l.name)]
+    if not lower or not upper:
+        raise ValueError(f"layer_range {list(layer_range)} does not match the layer names of the model: "
+                         f"{[l.name for l in layers]}.")
+    if min(lower) > max(upper):
+        return min(upper), max(lower) + 1
+    return min(lower), max(upper) + 1
+
+
+def collect(model, style: str, expand_nested: bool = False, layer_range=None) -> SummaryInfo:
+    """Rows and totals of ``model``'s summary in ``style`` ('keras2', 'tf2' or 'keras3')."""
+    if not model._is_graph_network and not model.built:
+        raise ValueError(
+            f'Model "{model.name}" has not been built yet, so it has no layers or weights to summarize. '
+            "Build it first: give the first layer an input_shape=..., add an Input(...), call "
+            "model.build(input_shape), or call the model on a batch of data.")
+    info = SummaryInfo(model.name, is_sequential_like(model))
+    layers = model.layers
+    network_nodes = getattr(model, "_network_nodes", None) if model._is_graph_network else None
+    lo, hi = layer_index_bounds(layers, layer_range)
+    for layer in layers[lo:hi]:
+        info.rows.extend(_rows_for(layer, style, network_nodes, expand_nested, 0))
+    info.trainable, info.trainable_bytes = _count(model.trainable_weights)
+    info.non_trainable, info.non_trainable_bytes = _count(model.non_trainable_weights)
+    return info
+
+
+def readable_size(n_bytes: float, units=("B", "KB", "MB", "GB", "TB", "PB")) -> str:
+    """``13.54 KB``: steps of 1024, two decimals (tf.keras spells bytes "Byte", Keras 3 "B")."""
+    for unit in units:
+        if n_bytes / 1024 < 1:
+            return f"{n_bytes:.2f} {unit}"
+        n_bytes /= 1024
+    return f"{n_bytes:.2f} {units[-1]}"
