@@ -1,0 +1,106 @@
+"""DenseNet121 (Huang et al., 2016): dense blocks where each layer's output is concatenated to all
+earlier ones, joined by transition layers that halve the channels and the resolution.
+
+Example::
+
+    >>> from kfunc_torch.applications import DenseNet121
+    >>> DenseNet121(weights=None).count_params()
+    8062504
+"""
+from __future__ import annotations
+
+from .. import backend
+from .. import layers as L
+from . import imagenet_utils
+from ._builder import channel_axis, check_weights, classifier_top, finish_model, image_input
+
+__all__ = ["DenseNet121", "preprocess_input", "decode_predictions"]
+_EPS = 1.001e-5
+
+
+def _bn_relu(x, name):
+    x = L.BatchNormalization(axis=channel_axis(), epsilon=_EPS, name=name + "_bn")(x)
+    return L.Activation("relu", name=name + "_relu")(x)
+
+
+def _conv_block(x, growth_rate, name):
+    """BN-ReLU-1x1 conv (4k) -> BN-ReLU-3x3 conv (k), concatenated to the block's input."""
+    y = _bn_relu(x, name + "_0")
+    y = L.Conv2D(4 * growth_rate, 1, use_bias=False, name=name + "_1_conv")(y)
+    y = _bn_relu(y, name + "_1")
+    y = L.Conv2D(growth_rate, 3, padding="same", use_bias=False, name=name + "_2_conv")(y)
+    return L.Concatenate(axis=channel_axis(), name=name + "_concat")([x, y])
+
+
+def _dense_block(x, blocks, name):
+    for i in range(blocks):
+        x = _conv_block(x, 32, name=f"{name}_block{i + 1}")
+    return x
+
+
+def _transition(x, reduction, name):
+    x = _bn_relu(x, name)
+    x = L.Conv2D(int(x.shape[channel_axis()] * reduction), 1, use_bias=False, name=name + "_conv")(x)
+    return L.AveragePooling2D(2, strides=2, name=name + "_pool")(x)
+
+
+def DenseNet(blocks, include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
+             classes=1000, classifier_activation="softmax", name="densenet"):
+    """A DenseNet with ``blocks`` conv blocks in each of its four dense blocks (121: 6, 12, 24, 16).
+
+    Example::
+
+        >>> DenseNet([6, 12, 24, 16], weights=None, include_top=False).output_shape
+        (None, None, None, 1024)
+    """
+    weights = check_weights(weights, include_top, classes, name, f"{name}_weights_tf_dim_ordering_tf_kernels",
+                            pooling)
+    input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=224, min_size=32,
+                                                    data_format=backend.image_data_format(),
+                                                    require_flatten=include_top, weights=weights)
+    img_input = image_input(input_tensor, input_shape)
+    ax = channel_axis()
+    x = L.ZeroPadding2D(padding=((3, 3), (3, 3)))(img_input)
+    x = L.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)
+    x = L.BatchNormalization(axis=ax, epsilon=_EPS, name="conv1_bn")(x)
+    x = L.Activation("relu", name="conv1_relu")(x)
+    x = L.ZeroPadding2D(padding=((1, 1), (1, 1)))(x)
+    x = L.MaxPooling2D(3, strides=2, name="pool1")(x)
+    for stage, n in enumerate(blocks, start=2):
+        x = _dense_block(x, n, name=f"conv{stage}")
+        if stage < 1 + len(blocks):
+            x = _transition(x, 0.5, name=f"pool{stage}")
+    x = L.BatchNormalization(axis=ax, epsilon=_EPS, name="bn")(x)
+    x = L.Activation("relu", name="relu")(x)
+    x = classifier_top(x, include_top, pooling, classes, classifier_activation, weights,
+                       pool_names=("avg_pool", "avg_pool", "max_pool"))
+    return finish_model(input_tensor, img_input, x, name, weights)
+
+
+def DenseNet121(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
+                classifier_activation="softmax", name="densenet121"):
+    """DenseNet121; default input 224x224x3 (at least 32x32).
+
+    Example::
+
+        >>> DenseNet121(weights=None, include_top=False, pooling="avg").output_shape
+        (None, 1024)
+    """
+    return DenseNet([6, 12, 24, 16], include_top, weights, input_tensor, input_shape, pooling, classes,
+                    classifier_activation, name=name)
+
+
+def preprocess_input(x, data_format=None):
+    """Scale RGB images to [0, 1] and standardize with the ImageNet channel mean/std (mode 'torch').
+
+    Example::
+
+        >>> preprocess_input(np.full((1, 1, 1, 3), 255.0))[0, 0, 0].round(3)
+        array([2.249, 2.429, 2.64 ])
+    """
+    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
+
+
+def decode_predictions(preds, top=5, class_index_path=None):
+    """Top ImageNet classes per sample; see ``imagenet_utils.decode_predictions``."""
+    return imagenet_utils.decode_predictions(preds, top=top, class_index_path=class_index_path)
