@@ -1,0 +1,236 @@
+"""``.keras`` archives (Keras 3's zip: ``metadata.json``, ``config.json``, ``model.weights.h5``) and
+Keras 2 full-model ``.h5`` files.
+
+Our optimizer state travels in the archive as ``kfunc_torch_optimizer.pt`` (a torch tensor file read
+with ``weights_only=True``, so loading it runs no code); Keras 3 ignores files it does not know.
+
+Example::
+
+    >>> model.save("m.keras")
+    >>> same = load_model("m.keras")        # architecture, weights, compile settings, optimizer state
+"""
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+import zipfile
+
+import torch
+
+from .config import _safe, model_from_config_dict, model_to_dict
+from .files import SavedFileError, atomic_write, check_exists, file_kind, open_h5
+from .weights_h5 import apply_plan, legacy_model_config, read_keras3, read_legacy, write_keras3, write_legacy
+
+# The Keras 3 schema version our files follow (Keras reads it to pick compatibility paths).
+KERAS_FORMAT_VERSION = "3.15.1"
+_OPTIMIZER_FILE = "kfunc_torch_optimizer.pt"
+
+
+# ---------------------------------------------------------------------------- compile settings
+def get_compile_config(model) -> dict | None:
+    """The compile settings of a compiled model as JSON-able Keras 3 ``compile_config`` (None if unknown)."""
+    if not getattr(model, "compiled", False):
+        return None
+    getter = getattr(model, "get_compile_config", None)
+    if callable(getter):
+        return getter()
+    from .. import optimizers
+    opt = getattr(model, "optimizer", None)
+    cfg = {"optimizer": optimizers.serialize(opt) if isinstance(opt, optimizers.Optimizer) else None}
+    for key in ("loss", "loss_weights", "metrics", "weighted_metrics"):
+        value = getattr(model, f"_compile_{key}", getattr(model, key, None) if key == "loss" else None)
+        cfg[key] = value if _jsonable(value) else None
+    return cfg
+
+
+def _jsonable(value) -> bool:
+    try:
+        json.dumps(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _compile_from_config(model, cfg) -> None:
+    setter = getattr(model, "compile_from_config", None)
+    if callable(setter):
+        setter(cfg)
+        return
+    from .. import optimizers
+    opt = cfg.get("optimizer")
+    if isinstance(opt, dict):
+        from .layer_config import _init_params
+        cls = optimizers._BY_NAME.get(opt.get("class_name", "").lower())
+        if cls is None:
+            raise ValueError(f"Saved optimizer {opt.get('class_name')!r} is not one of {sorted(optimizers._BY_NAME)}.")
+        accepted, _ = _init_params(cls)
+        # Keras 3 writes options we do not have (use_ema, loss_scale_factor...): keep what the class takes.
+        kwargs = {k: v for k, v in (opt.get("config") or {}).items()
+                  if (k in accepted or k in ("learning_rate", "name", "weight_decay", "clipnorm", "clipvalue",
+                                              "global_clipnorm")) and not (k == "learning_rate" and isinstance(v, dict))}
+        opt = cls(**kwargs)
+    model.compile(optimizer=opt or "rmsprop", loss=cfg.get("loss"), loss_weights=cfg.get("loss_weights"),
+                  metrics=cfg.get("metrics"))
+
+
+def _has_trainer(model) -> bool:
+    # nn.Module.compile is torch.compile; only the Keras trainer's compile takes optimizer/loss.
+    return getattr(type(model), "compile", None) is not torch.nn.Module.compile
+
+
+def _optimizer_state(model) -> bytes | None:
+    opt = getattr(model, "optimizer", None)
+    if opt is None or not getattr(opt, "built", True):
+        return None
+    if hasattr(opt, "_states"):  # kfunc_torch optimizers keep per-parameter state in _states
+        state = {"kind": "kfunc", "iterations": int(opt.iterations),
+                 "states": [{k: v.detach().cpu() for k, v in s.items()} for s in opt._states]}
+    elif isinstance(opt, torch.optim.Optimizer):
+        state = {"kind": "torch", "state_dict": opt.state_dict()}
+    else:
+        return None
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    return buf.getvalue()
+
+
+def _restore_optimizer(model, data: bytes, source: str) -> None:
+    opt = getattr(model, "optimizer", None)
+    if opt is None:
+        return
+    try:
+        state = torch.load(io.BytesIO(data), weights_only=True)
+    except Exception as e:  # noqa: BLE001 - any unpickling failure means a corrupt entry
+        raise SavedFileError(f"{source}: the optimizer state ({_OPTIMIZER_FILE}) is corrupt: {e}") from None
+    if state.get("kind") == "kfunc" and hasattr(opt, "_states"):
+        if not opt.built:
+            opt.build(list(model.parameters()))
+        if len(opt._states) != len(state["states"]):
+            raise ValueError(f"{source}: the optimizer state covers {len(state['states'])} weights, but the model "
+                             f"trains {len(opt._states)}. It was saved from another architecture.")
+        for mine, saved in zip(opt._states, state["states"]):
+            for k, v in saved.items():
+                mine[k].copy_(v.to(mine[k].device))
+        opt.iterations = state["iterations"]
+    elif state.get("kind") == "torch" and isinstance(opt, torch.optim.Optimizer):
+        opt.load_state_dict(state["state_dict"])
+
+
+# ---------------------------------------------------------------------------- .keras
+def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool = True, **kwargs) -> None:
+    """Save architecture, weights, compile settings and optimizer state.
+
+    ``.keras`` writes Keras 3's zip archive (loadable by Keras 3); ``.h5``/``.hdf5`` writes the Keras 2
+    HDF5 model file. The file is replaced atomically: a failed save leaves any previous file intact.
+    Example: ``save_model(model, "m.keras")``.
+    """
+    path = os.fspath(filepath)
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"{path} exists and overwrite=False. Pass overwrite=True to replace it.")
+    if path.endswith((".h5", ".hdf5")):
+        return _save_legacy_h5(model, path)
+    if not path.endswith(".keras"):
+        raise ValueError(f"Invalid filepath extension for saving: {path!r}. Use a '.keras' file (Keras 3 archive) "
+                         "or '.h5' (Keras 2 HDF5); for weights only call save_weights('x.weights.h5').")
+    entry = model_to_dict(model)
+    compile_cfg = get_compile_config(model)
+    if compile_cfg is not None:
+        entry["compile_config"] = compile_cfg
+    weights = io.BytesIO()
+    with open_h5(weights, "w") as f:
+        write_keras3(f, model)
+    meta = {"keras_version": KERAS_FORMAT_VERSION, "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+            "saved_by": "kfunc_torch"}
+    with atomic_write(path) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:
+            z.writestr("metadata.json", json.dumps(meta))
+            z.writestr("config.json", json.dumps(entry))
+            z.writestr("model.weights.h5", weights.getvalue())
+            state = _optimizer_state(model) if include_optimizer and compile_cfg is not None else None
+            if state is not None:
+                z.writestr(_OPTIMIZER_FILE, state)
+
+
+def _read_archive(path):
+    try:
+        z = zipfile.ZipFile(path)
+        names = set(z.namelist())
+        missing = {"config.json", "model.weights.h5"} - names
+        if missing:
+            raise SavedFileError(f"{path}: not a Keras model archive: it lacks {sorted(missing)} (it has "
+                                 f"{sorted(names)[:10]}).")
+        config = json.loads(z.read("config.json"))
+        weights = z.read("model.weights.h5")
+        opt = z.read(_OPTIMIZER_FILE) if _OPTIMIZER_FILE in names else None
+        return config, weights, opt
+    except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile) as e:
+        raise SavedFileError(f"{path}: the '.keras' archive is truncated or corrupt ({e}).") from None
+    except json.JSONDecodeError as e:
+        raise SavedFileError(f"{path}: config.json inside the archive is not valid JSON ({e}).") from None
+
+
+def load_model(filepath, custom_objects: dict | None = None, compile: bool = True, safe_mode: bool = True):
+    """Load a model saved by ``save_model`` here, by Keras 3 (``.keras``) or by Keras 2 (``.h5``).
+
+    Nothing in the file is executed: Lambda layers holding Python bytecode are refused unless
+    ``safe_mode=False``. Example: ``model = load_model("m.keras", custom_objects={"Scale": Scale})``.
+    """
+    path = check_exists(filepath)
+    kind = file_kind(path)
+    if kind == "hdf5":
+        return _load_legacy_h5(path, custom_objects, compile, safe_mode)
+    if kind != "zip":
+        raise SavedFileError(f"{path}: not a '.keras' archive nor an HDF5 file (it starts with neither a zip nor an "
+                             "HDF5 signature). Pass a file written by model.save().")
+    config, weights, opt_state = _read_archive(path)
+    model = model_from_config_dict(config, custom_objects=custom_objects, safe_mode=_safe(safe_mode))
+    with open_h5(io.BytesIO(weights)) as f:
+        apply_plan(read_keras3(f, model, f"{path} (model.weights.h5)"))
+    compile_cfg = config.get("compile_config")
+    if compile and compile_cfg and _has_trainer(model):
+        _compile_from_config(model, compile_cfg)
+        if opt_state is not None:
+            _restore_optimizer(model, opt_state, path)
+    return model
+
+
+# ---------------------------------------------------------------------------- Keras 2 .h5 model files
+def _save_legacy_h5(model, path) -> None:
+    with atomic_write(path) as tmp:
+        with open_h5(tmp, "w") as f:
+            f.attrs["model_config"] = json.dumps(model_to_dict(model))
+            f.attrs["keras_version"] = "2.15.0"
+            f.attrs["backend"] = "pytorch"
+            compile_cfg = get_compile_config(model)
+            if compile_cfg is not None:
+                f.attrs["training_config"] = json.dumps(compile_cfg)
+            write_legacy(f.create_group("model_weights"), model)
+
+
+def _load_legacy_h5(path, custom_objects, compile, safe_mode):
+    config, training = legacy_model_config(path)
+    if config is None:
+        raise SavedFileError(f"{path}: this HDF5 file holds weights only (no 'model_config'). Build the model in code "
+                             "and call model.load_weights(path).")
+    model = model_from_config_dict(config, custom_objects=custom_objects, safe_mode=_safe(safe_mode))
+    with open_h5(path) as f:
+        group = f["model_weights"] if "model_weights" in f else f
+        apply_plan(read_legacy(group, model, path))
+    if compile and training and _has_trainer(model):
+        try:
+            _compile_from_config(model, _legacy_training_config(training))
+        except (ValueError, TypeError) as e:
+            import warnings
+            warnings.warn(f"{path}: the model was loaded uncompiled; its saved training config could not be "
+                          f"restored ({e}). Call model.compile(...) yourself.", UserWarning, stacklevel=2)
+    return model
+
+
+def _legacy_training_config(training: dict) -> dict:
+    # Keras 2 wrote {"optimizer_config": {...}, "loss": ..., "metrics": ..., "loss_weights": ...}.
+    if "optimizer_config" in training:
+        return {"optimizer": training["optimizer_config"], "loss": training.get("loss"),
+                "loss_weights": training.get("loss_weights"), "metrics": training.get("metrics")}
+    return training

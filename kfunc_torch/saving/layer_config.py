@@ -1,0 +1,237 @@
+"""One layer <-> one Keras 3 config entry (``{"module", "class_name", "config", "registered_name"}``).
+
+Writing adds what Keras 3 expects (modules, a DTypePolicy for ``dtype``); reading accepts Keras 3,
+Keras 2 and our own entries, resolves nested objects (initializers, regularizers, constraints,
+activations, wrapped layers) and drops keys the target class does not take (Keras-only options).
+
+Example::
+
+    >>> entry = serialize_layer(Dense(3))
+    >>> entry["class_name"], entry["module"]
+    ('Dense', 'keras.layers')
+    >>> deserialize_layer(entry).units
+    3
+"""
+from __future__ import annotations
+
+import inspect
+import warnings
+
+import numpy as np
+
+from .registry import get_registered_name, resolve
+
+# Keys Keras 3 writes that change nothing we implement; dropped silently when the class does not take them.
+_QUIET_KEYS = {"quantization_config", "optional", "ragged", "lora_rank", "lora_alpha", "build_config",
+               "autocast", "zero_output_for_mask", "seed", "input_axes", "output_axes", "synchronized",
+               "sparse", "dtype", "batch_input_shape", "trainable", "name", "unroll", "implementation",
+               "time_major", "compile_config", "registered_name", "module", "use_legacy_config"}
+_OBJECT_KINDS = {"initializer": "initializers", "regularizer": "regularizers", "constraint": "constraints"}
+
+
+def json_ready(value):
+    """Tuples to lists, numpy scalars to Python: what ``json.dumps`` can write."""
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+def _module_for(class_name: str) -> str:
+    from .. import constraints, initializers, regularizers
+    for mod, name in ((initializers, "initializers"), (regularizers, "regularizers"), (constraints, "constraints")):
+        table = getattr(mod, "_BY_NAME", {})
+        if class_name in table:
+            return f"keras.{name}"
+    return "keras.layers"
+
+
+def _keras3_objects(value):
+    """Add Keras 3's ``module``/``registered_name`` to nested ``{"class_name", "config"}`` dicts."""
+    if isinstance(value, dict):
+        out = {k: _keras3_objects(v) for k, v in value.items()}
+        if "class_name" in out and "config" in out and "module" not in out and out["class_name"] != "__lambda__":
+            out = {"module": _module_for(out["class_name"]), **out}
+            out.setdefault("registered_name", None)
+        return out
+    if isinstance(value, list):
+        return [_keras3_objects(v) for v in value]
+    return value
+
+
+def dtype_policy(name: str) -> dict:
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name}, "registered_name": None}
+
+
+def serialize_layer(layer, with_build: bool = True) -> dict:
+    """The Keras 3 config entry of ``layer`` (without graph information)."""
+    from ..engine.input_layer import InputLayer
+    from ..engine.functional import Model
+    cls = type(layer)
+    try:
+        config = layer.get_config()
+    except NotImplementedError as e:
+        raise ValueError(f'Layer "{layer.name}" ({cls.__name__}) cannot be saved to a config: {e}') from None
+    config = json_ready(dict(config))
+    if isinstance(layer, InputLayer):
+        shape = config.pop("batch_input_shape", None) or list(layer.batch_shape)
+        config = {"batch_shape": shape, "dtype": config.get("dtype", "float32"), "sparse": bool(config.get("sparse")),
+                  "ragged": False, "name": layer.name, "optional": False}
+    elif not isinstance(layer, Model):
+        # Keras 3 takes the input shape from an InputLayer entry, not from layer arguments.
+        config.pop("batch_input_shape", None)
+        if isinstance(config.get("dtype"), str):
+            config["dtype"] = dtype_policy(config["dtype"])
+        config = _keras3_objects(config)
+    registered = get_registered_name(cls)
+    module = "keras.layers"
+    if isinstance(layer, Model):
+        from ..engine.sequential import Sequential
+        module = "keras" if isinstance(layer, Sequential) else "keras.src.models.functional"
+    entry = {"module": module if registered is None else None,
+             "class_name": _class_name(layer), "config": config,
+             "registered_name": registered if registered is not None else
+             ("Functional" if module == "keras.src.models.functional" else None)}
+    if with_build and not isinstance(layer, (InputLayer, Model)) and layer._inbound_nodes:
+        shapes = layer._inbound_nodes[0].input_shapes
+        if shapes is not None:
+            entry["build_config"] = {"input_shape": json_ready(shapes)}
+    return entry
+
+
+def _class_name(layer) -> str:
+    from ..engine.functional import Model
+    from ..engine.sequential import Sequential
+    if isinstance(layer, Model) and not isinstance(layer, Sequential) and type(layer) is Model:
+        return "Functional"
+    return type(layer).__name__
+
+
+# ---------------------------------------------------------------------------- reading
+def _init_params(cls) -> tuple[set, bool]:
+    """Keyword names ``cls(...)`` accepts, walking up while each __init__ forwards **kwargs."""
+    from ..engine.layer import _LAYER_KWARGS, Layer
+    names: set = set()
+    for klass in cls.__mro__:
+        if "__init__" not in klass.__dict__:
+            continue
+        try:
+            params = inspect.signature(klass.__dict__["__init__"]).parameters
+        except (TypeError, ValueError):
+            return names, True
+        names.update(n for n, p in params.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and n != "self")
+        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            return names, False
+        if klass is Layer:
+            return names | set(_LAYER_KWARGS), False
+    return names, True
+
+
+def _dtype_name(value):
+    if isinstance(value, dict):  # Keras 3 DTypePolicy / FloatDTypePolicy
+        name = (value.get("config") or {}).get("name", "float32")
+        if name.startswith("mixed_"):
+            # Mixed precision keeps float32 variables: load the weights as float32.
+            return "float32"
+        return name
+    return value
+
+
+def _object_kind(key: str) -> str | None:
+    for suffix, kind in _OBJECT_KINDS.items():
+        if key.endswith(suffix):
+            return kind
+    return None
+
+
+def _resolve_object(kind: str, value, custom_objects):
+    """An initializer/regularizer/constraint from a Keras 2 or 3 dict, a name, or None."""
+    import importlib
+    mod = importlib.import_module(f"kfunc_torch.{kind}")
+    if not isinstance(value, dict):
+        return mod.get(value)
+    class_name = value.get("class_name")
+    table = getattr(mod, "_BY_NAME", {})
+    cls = table.get(class_name)
+    if cls is None:
+        cls = resolve(class_name, value.get("registered_name"), custom_objects, what=kind[:-1])
+    cfg = dict(value.get("config") or {})
+    accepted, open_kw = _init_params(cls) if isinstance(cls, type) else (set(cfg), True)
+    if not open_kw:
+        cfg = {k: v for k, v in cfg.items() if k in accepted}
+    return cls.from_config(cfg) if hasattr(cls, "from_config") else cls(**cfg)
+
+
+def _is_layer_entry(value, custom_objects) -> bool:
+    from ..engine.layer import Layer
+    if not (isinstance(value, dict) and "class_name" in value and "config" in value):
+        return False
+    try:
+        cls = resolve(value["class_name"], value.get("registered_name"), custom_objects)
+    except ValueError:
+        return False
+    return isinstance(cls, type) and issubclass(cls, Layer)
+
+
+def clean_layer_config(cls, config: dict, custom_objects=None, safe_mode: bool = True) -> dict:
+    """Turn a stored config into keyword arguments for ``cls``."""
+    from .. import activations
+    from .lambda_code import deserialize_function
+    config = dict(config)
+    if "dtype" in config:
+        config["dtype"] = _dtype_name(config["dtype"])
+    for key, value in list(config.items()):
+        kind = _object_kind(key)
+        if kind and value is not None:
+            config[key] = _resolve_object(kind, value, custom_objects)
+        elif key.endswith("activation") and isinstance(value, dict):
+            if value.get("class_name") in ("function", "__lambda__"):
+                config[key] = deserialize_function(value, safe_mode, custom_objects, where=f"activation {key!r}")
+            else:
+                config[key] = activations.get(value)
+        elif key in ("function", "output_shape", "mask") and isinstance(value, dict) and "class_name" in value:
+            config[key] = deserialize_function(value, safe_mode, custom_objects, where=f'Lambda "{config.get("name")}"')
+        elif _is_layer_entry(value, custom_objects):
+            config[key] = deserialize_layer(value, custom_objects, safe_mode)
+    accepted, open_kw = _init_params(cls)
+    if not open_kw:
+        dropped = [k for k in config if k not in accepted]
+        loud = [k for k in dropped if k not in _QUIET_KEYS]
+        if loud:
+            warnings.warn(f'Layer "{config.get("name")}" ({cls.__name__}): ignoring config keys this implementation '
+                          f"does not support: {', '.join(sorted(loud))}.", UserWarning, stacklevel=4)
+        config = {k: v for k, v in config.items() if k in accepted}
+    return config
+
+
+def deserialize_layer(entry: dict, custom_objects=None, safe_mode: bool = True):
+    """A new layer (unbuilt, unconnected) from a config entry."""
+    from ..engine.functional import Model
+    from ..engine.input_layer import InputLayer
+    from ..engine.layer import Layer
+    if not isinstance(entry, dict) or "class_name" not in entry:
+        raise ValueError(f"Expected a layer config with a 'class_name' key; received {entry!r:.200}.")
+    cls = resolve(entry["class_name"], entry.get("registered_name"), custom_objects)
+    config = entry.get("config") or {}
+    if isinstance(cls, type) and issubclass(cls, Model):
+        from .config import model_from_config_dict
+        return model_from_config_dict(entry, custom_objects=custom_objects, safe_mode=safe_mode)
+    if isinstance(cls, type) and issubclass(cls, InputLayer):
+        shape = config.get("batch_shape", config.get("batch_input_shape"))
+        return InputLayer(batch_shape=tuple(shape), dtype=_dtype_name(config.get("dtype")),
+                          sparse=bool(config.get("sparse", False)), name=config.get("name"))
+    if not (isinstance(cls, type) and issubclass(cls, Layer)):
+        raise ValueError(f"Config class {entry['class_name']!r} resolved to {cls!r}, which is not a Layer.")
+    kwargs = clean_layer_config(cls, config, custom_objects, safe_mode)
+    try:
+        if cls.from_config.__func__ is not Layer.from_config.__func__:
+            return cls.from_config(kwargs)
+        return cls(**kwargs)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f'Could not recreate layer "{config.get("name")}" ({entry["class_name"]}) from its config: '
+                      f"{e}") from e
