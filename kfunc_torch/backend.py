@@ -26,7 +26,8 @@ from ._tensor_fns import is_keras_tensor  # noqa: F401
 # "explicit" records whether the user chose the image format; Keras 1 code may switch the
 # default to channels_first only when nobody did (see layers/legacy.py).
 _settings = {"image_data_format": "channels_last", "floatx": "float32", "epsilon": 1e-7,
-             "explicit_format": False, "learning_phase": 0}
+             "explicit_format": False, "dim_ordering_read": False, "keras1_th": False,
+             "learning_phase": 0}
 
 
 def clear_session() -> None:
@@ -55,6 +56,9 @@ def image_dim_ordering() -> str:
 
     Example: ``K.image_dim_ordering()`` -> ``'tf'``
     """
+    # Keras 1 code that reads the ordering builds its shapes from the answer: keep it fixed
+    # (layers/legacy.py would otherwise switch Keras 1 code to 'th').
+    _settings["dim_ordering_read"] = True
     return "th" if image_data_format() == "channels_first" else "tf"
 
 
