@@ -50,7 +50,7 @@ class _Merge(Layer):
         for s in input_shape[1:]:
             for i, (a, b) in enumerate(zip(out, s)):
                 if a is None or b is None:
-                    out[i] = a if b is None else b  # the known size wins
+                    out[i] = None if 1 in (a, b) else (a if b is None else b)  # a known size > 1 wins
                 elif a != b and 1 not in (a, b):
                     raise ValueError(
                         f'Layer "{self.name}" ({type(self).__name__}) needs inputs of the same shape, but received '
