@@ -197,7 +197,7 @@ def clean_layer_config(cls, config: dict, custom_objects=None, safe_mode: bool =
         elif key in ("function", "output_shape", "mask") and isinstance(value, dict) and "class_name" in value:
             config[key] = deserialize_function(value, safe_mode, custom_objects, where=f'Lambda "{config.get("name")}"')
         elif _is_layer_entry(value, custom_objects):
-            config[key] = deserialize_layer(value, custom_objects, safe_mode)
+            config[key] = _nested_layer(cls, value, custom_objects, safe_mode)
     accepted, open_kw = _init_params(cls)
     if not open_kw:
         dropped = [k for k in config if k not in accepted]
@@ -207,6 +207,22 @@ def clean_layer_config(cls, config: dict, custom_objects=None, safe_mode: bool =
                           f"does not support: {', '.join(sorted(loud))}.", UserWarning, stacklevel=4)
         config = {k: v for k, v in config.items() if k in accepted}
     return config
+
+
+def _overrides_from_config(cls) -> bool:
+    from ..engine.layer import Layer
+    return getattr(cls.from_config, "__func__", None) is not Layer.from_config.__func__
+
+
+def _nested_layer(parent_cls, entry, custom_objects, safe_mode):
+    """A wrapped layer (Bidirectional's ``layer``...): an instance for plain constructors; for a parent
+    with its own from_config (which reads nested ``{"class_name", "config"}`` dicts) a dict whose config
+    is already cleaned, so that it builds with ``cls(**config)``."""
+    if not _overrides_from_config(parent_cls):
+        return deserialize_layer(entry, custom_objects, safe_mode)
+    cls = resolve(entry["class_name"], entry.get("registered_name"), custom_objects)
+    return {"class_name": entry["class_name"],
+            "config": clean_layer_config(cls, entry.get("config") or {}, custom_objects, safe_mode)}
 
 
 def deserialize_layer(entry: dict, custom_objects=None, safe_mode: bool = True):
@@ -229,7 +245,7 @@ def deserialize_layer(entry: dict, custom_objects=None, safe_mode: bool = True):
         raise ValueError(f"Config class {entry['class_name']!r} resolved to {cls!r}, which is not a Layer.")
     kwargs = clean_layer_config(cls, config, custom_objects, safe_mode)
     try:
-        if cls.from_config.__func__ is not Layer.from_config.__func__:
+        if _overrides_from_config(cls):
             return cls.from_config(kwargs)
         return cls(**kwargs)
     except (TypeError, ValueError) as e:

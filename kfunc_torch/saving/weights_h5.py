@@ -143,7 +143,7 @@ def _read_layer(group, layer, source, where, plan):
                                  f"file has {n}. The file was saved from a different architecture.")
         arrays.setdefault(id(owner), (owner, []))[1].extend(np.asarray(got[str(i)]) for i in range(n))
     for owner, values in arrays.values():
-        if owner.weights:
+        if values:  # a wrapper's own (empty) "vars" adds nothing; its sublayer's entry carries the arrays
             plan.append((owner, values, source))
 
 
