@@ -104,10 +104,12 @@ def render_classic(info: SummaryInfo, style: str, line_length, positions, show_t
         if not seq and not tf2:
             for extra in r.connections[1:]:  # keras2: one row per further connection
                 row(["", "", "", extra] + ([""] if show_trainable else []))
+        if tf2:  # tf.keras: a blank line after every row, the last one included
+            print_fn(" " * width)
         if i == len(info.rows) - 1:
             print_fn("=" * width)
-        else:
-            print_fn(" " * width if tf2 else "_" * width)
+        elif not tf2:
+            print_fn("_" * width)
     if tf2:
         units = ("Byte", "KB", "MB", "GB", "TB", "PB")
         print_fn(f"Total params: {info.total} ({readable_size(info.trainable_bytes + info.non_trainable_bytes, units)})")

@@ -113,14 +113,20 @@ def _keras3_shape(layer) -> str:
     return shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]"
 
 
-def _connections(layer, network_nodes) -> list[str]:
+def _connections(layer, network_nodes, style) -> list[str]:
+    from ..engine.functional import Model
     out = []
     for node in layer._inbound_nodes:
         if network_nodes is not None and id(node) not in network_nodes:
             continue  # a call that belongs to another model
         for t in node.input_tensors:
             h = t._keras_history
-            out.append(f"{h.layer.name}[{h.node_index}][{h.tensor_index}]")
+            index = h.node_index
+            if style == "keras3" and isinstance(h.layer, Model) and h.layer._is_graph_network:
+                # Keras 2 gives a model its own node 0 (inputs -> outputs); Keras 3 does not, so
+                # its first call as a layer is node 0 there ("functional[0][0]", not "[1][0]").
+                index -= 1
+            out.append(f"{h.layer.name}[{index}][{h.tensor_index}]")
     return out
 
 
@@ -143,7 +149,7 @@ def _trainable_flag(layer, style: str) -> str:
 def _rows_for(layer, style, network_nodes, expand_nested, level) -> list[Row]:
     shape = _keras3_shape(layer) if style == "keras3" else _classic_shape(layer, style)
     rows = [Row(f"{layer.name} ({class_name(layer, style)})", shape, _params(layer, style),
-                _connections(layer, network_nodes) if level == 0 else [],
+                _connections(layer, network_nodes, style) if level == 0 else [],
                 _trainable_flag(layer, style), level)]
     inner = getattr(layer, "layers", None) if expand_nested else None
     if inner and getattr(layer, "_is_graph_network", False):
