@@ -1,0 +1,49 @@
+"""Workload registry: name -> (module, entry kwargs, metric, which implementations apply).
+
+A workload module defines ``run(impl, cfg, **kwargs) -> dict`` for each implementation it lists;
+the dict holds at least the metric named here. Metrics with ``higher_better`` False are times.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KFUNC, TORCH, KERAS = "kfunc", "torch", "keras"
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    module: str                    # bench.workloads.<module>
+    metric: str                    # key of the result dict that the table shows
+    unit: str
+    higher_better: bool
+    impls: tuple = (KFUNC, TORCH, KERAS)
+    kwargs: dict = field(default_factory=dict)
+    group: str = "fit"             # fit | latency | forward | build
+    doc: str = ""
+    keras_repeats: int = 0         # cap on Keras's repeats (0: as many as the others): it is slow here
+
+
+def _build(topo: str, n: int) -> Workload:
+    return Workload(f"build_{topo}_{n}", "graph_build", "total_s", "s", False, (KFUNC, KERAS),
+                    {"topology": topo, "n_layers": n}, "build",
+                    f"{topo} of {n} Dense(4): graph construction + Model() + summary() to a sink",
+                    keras_repeats=1 if n >= 10000 else 0)
+
+
+WORKLOADS = [
+    Workload("mlp_fit", "mlp", "samples_per_s", "samples/s", True, kwargs={"mode": "fit"},
+             doc="seed 000 MLP, 784-64-64-10, rmsprop, CCE + accuracy, batch 32"),
+    Workload("lstm_qa_fit", "qa_lstm", "samples_per_s", "samples/s", True,
+             doc="seed 004 QA model: 2x(Embedding+LSTM), concatenate, Dense 500, batch 128, len 100"),
+    Workload("conv1d_3head_fit", "conv_multi", "samples_per_s", "samples/s", True,
+             doc="seed 001/004 three-output Conv1D model, Embedding(50000, 256), len 300, batch 64"),
+    Workload("resnet_fit", "resnet", "samples_per_s", "samples/s", True,
+             doc="small ResNet on 32x32x3 (3 residual stages, Conv2D/BN/add), adam, batch 64"),
+    Workload("xception_forward", "xception", "images_per_s", "images/s", True, (KFUNC, KERAS), group="forward",
+             doc="applications.Xception(weights=None) predict_on_batch, 299x299x3"),
+    Workload("mlp_predict_latency", "mlp", "median_us", "us/call", False, kwargs={"mode": "predict"},
+             group="latency", doc="seed 000 MLP predict_on_batch(32x784) vs module forward under no_grad"),
+] + [_build(t, n) for t in ("chain", "dag") for n in (100, 1000, 10000)]
+
+BY_NAME = {w.name: w for w in WORKLOADS}

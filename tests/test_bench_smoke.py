@@ -1,0 +1,34 @@
+"""Smoke test of the benchmark harness: one tiny workload, kfunc_torch and hand-written torch,
+--quick, one repeat. Checks the result table's shape, never the timings."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_quick_mlp(tmp_path):
+    out = tmp_path / "raw.json"
+    p = subprocess.run([sys.executable, "-m", "bench", "--quick", "-w", "mlp_fit", "-i", "kfunc,torch",
+                        "--json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    text = p.stdout
+    # Machine description, then a Markdown table with one row for the workload.
+    assert "CPU:" in text and "torch" in text
+    header = next(l for l in text.splitlines() if l.startswith("| workload | unit |"))
+    assert header.split("|")[3].strip() == "kfunc" and header.split("|")[4].strip() == "torch"
+    row = next(l for l in text.splitlines() if l.startswith("| mlp_fit |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert len(cells) == len([c for c in header.strip("|").split("|")])
+    assert cells[1] == "samples/s"
+    assert cells[3].replace(",", "").replace(".", "").isdigit()  # the torch reference always runs
+    # kfunc either ran (a number) or says cleanly why not.
+    assert cells[2].replace(",", "").replace(".", "").isdigit() or cells[2].startswith(("unavailable:", "error:"))
+    assert "| target | measured | verdict |" in text
+    raw = json.loads(out.read_text())
+    runs = {r["impl"]: r["runs"] for r in raw["results"]}
+    assert set(runs) == {"kfunc", "torch"}
+    assert runs["torch"][0]["status"] == "ok" and runs["torch"][0]["samples_per_s"] > 0
+    assert runs["torch"][0]["rss_peak_mb"] > 0
+    assert raw["machine"]["cores"] >= 1
