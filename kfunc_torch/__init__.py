@@ -17,5 +17,7 @@ from .engine.keras_tensor import KerasTensor
 from .engine.layer import Layer
 from .engine.functional import Model
 from .engine.sequential import Sequential
+from .alias import alias_keras
+from .ipython_ext import load_ipython_extension
 
 __version__ = "0.1.0"
