@@ -1,1 +1,394 @@
-"""(to be written)"""
+"""Optimizers with Keras names, defaults and update formulas, as ``torch.optim.Optimizer`` subclasses.
+
+Keras 3's formulas differ from torch's in places (RMSprop keeps epsilon inside the square root and
+applies the learning rate before momentum; Adam folds the bias corrections into the step size, so its
+epsilon is an "epsilon hat"), so each ``step`` here applies Keras's formula with ``torch._foreach_*``
+kernels (one launch per op for all parameters). The parameters are given late: Keras creates the
+optimizer before it knows the model, so ``build(params)`` runs on the first step of ``fit``.
+
+Example::
+
+    >>> opt = optimizers.RMSprop(learning_rate=1e-3)        # or 'rmsprop' in compile()
+    >>> model.compile(optimizer=opt, loss="mse")
+    >>> opt.learning_rate = 1e-4                             # callbacks read and set it
+    >>> optimizers.Adam(learning_rate=optimizers.schedules.ExponentialDecay(1e-3, 1000, 0.9))
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import torch
+
+from . import _lr_schedules as schedules
+from ._lr_schedules import LearningRateSchedule
+
+
+class Optimizer(torch.optim.Optimizer):
+    """Base of the Keras optimizers: learning rate (float or schedule), clipping, weight decay.
+
+    Subclasses define ``_init_state(p)`` (a dict of state tensors) and ``_update(params, grads, states, lr)``.
+    Example: ``SGD(learning_rate=0.1, momentum=0.9, clipnorm=1.0)``.
+    """
+
+    _defaults: dict = {}
+
+    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, name=None, **kwargs):
+        lr = kwargs.pop("lr", None)
+        if lr is not None:  # Keras 1/2 spelling
+            warnings.warn(f"{type(self).__name__}(lr=...) is the Keras 1/2 spelling; use learning_rate=...",
+                          DeprecationWarning, stacklevel=3)
+            learning_rate = lr
+        decay = kwargs.pop("decay", 0.0)  # Keras 1/2: lr / (1 + decay * iterations)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) {sorted(kwargs)}. "
+                            "Check the spelling against the Keras optimizer's signature.")
+        if sum(c is not None for c in (clipnorm, global_clipnorm)) > 1:
+            raise ValueError("Pass at most one of clipnorm and global_clipnorm; "
+                             f"received clipnorm={clipnorm}, global_clipnorm={global_clipnorm}.")
+        if decay:
+            learning_rate = schedules.InverseTimeDecay(float(learning_rate), 1, float(decay))
+        self._lr = learning_rate if isinstance(learning_rate, LearningRateSchedule) else float(learning_rate)
+        self.weight_decay = weight_decay
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.name = name or type(self).__name__.lower()
+        self.iterations = 0
+        self.built = False
+
+    # ------------------------------------------------------------------ learning rate
+    @property
+    def learning_rate(self) -> float:
+        """The learning rate used by the next step (a schedule is evaluated at ``iterations``)."""
+        if isinstance(self._lr, LearningRateSchedule):
+            return float(self._lr(self.iterations))
+        return self._lr
+
+    @learning_rate.setter
+    def learning_rate(self, value) -> None:
+        if isinstance(value, LearningRateSchedule):
+            self._lr = value
+            return
+        if isinstance(self._lr, LearningRateSchedule):
+            raise TypeError("This optimizer was created with a learning-rate schedule, so its learning rate "
+                            "cannot be set to a number. Create the optimizer with a float learning_rate instead.")
+        self._lr = float(value)
+
+    lr = learning_rate  # Keras 1/2 attribute name
+
+    # ------------------------------------------------------------------ build / step
+    def build(self, params) -> None:
+        """Attach the parameters (called by fit on the first step)."""
+        params = [p for p in params if p.requires_grad]
+        torch.optim.Optimizer.__init__(self, params, {"lr": 0.0})
+        self._params = params
+        self._states = [self._init_state(p) for p in params]
+        self.built = True
+
+    def _init_state(self, p) -> dict:
+        return {}
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        """Apply one Keras update to every parameter that has a gradient."""
+        loss = closure() if closure is not None else None
+        pairs = [(p, s) for p, s in zip(self._params, self._states) if p.grad is not None]
+        if not pairs:
+            return loss
+        params = [p for p, _ in pairs]
+        grads = [p.grad for p in params]
+        grads = self._clip(grads)
+        lr = self.learning_rate
+        self.param_groups[0]["lr"] = lr
+        if self.weight_decay:
+            torch._foreach_mul_(params, 1.0 - self.weight_decay * lr)
+        self._update(params, grads, [s for _, s in pairs], lr)
+        self.iterations += 1
+        return loss
+
+    def _clip(self, grads):
+        if self.clipvalue is not None:
+            grads = [g.clamp(-self.clipvalue, self.clipvalue) for g in grads]
+        if self.clipnorm is not None:
+            norms = torch._foreach_norm(grads)
+            grads = [g * (self.clipnorm / torch.clamp(n, min=self.clipnorm)) for g, n in zip(grads, norms)]
+        if self.global_clipnorm is not None:
+            total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
+            scale = self.global_clipnorm / torch.clamp(total, min=self.global_clipnorm)
+            grads = torch._foreach_mul(grads, scale)
+        return grads
+
+    def apply_gradients(self, grads_and_vars) -> None:
+        """Keras API: apply ``[(grad, variable), ...]``."""
+        pairs = list(grads_and_vars)
+        if not self.built:
+            self.build([v for _, v in pairs])
+        for g, v in pairs:
+            v.grad = g
+        self.step()
+
+    def _group(self, states, key):
+        return [s[key] for s in states]
+
+    def get_config(self) -> dict:
+        lr = self._lr.get_config() if isinstance(self._lr, LearningRateSchedule) else self._lr
+        return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
+                "clipnorm": self.clipnorm, "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
+
+    def __repr__(self):
+        return f"<{type(self).__name__} learning_rate={self._lr}>"
+
+
+class SGD(Optimizer):
+    """Keras SGD: ``m = momentum*m - lr*g; p += m`` (nesterov: ``p += momentum*m - lr*g``). Default lr 0.01.
+
+    Example: ``SGD(learning_rate=0.1, momentum=0.9, nesterov=True)``.
+    """
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"SGD: momentum must be in [0, 1]; received momentum={momentum}.")
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+
+    def _init_state(self, p):
+        return {"m": torch.zeros_like(p)} if self.momentum else {}
+
+    def _update(self, params, grads, states, lr):
+        if not self.momentum:
+            torch._foreach_add_(params, grads, alpha=-lr)
+            return
+        m = self._group(states, "m")
+        torch._foreach_mul_(m, self.momentum)
+        torch._foreach_add_(m, grads, alpha=-lr)
+        if self.nesterov:
+            torch._foreach_add_(params, m, alpha=self.momentum)
+            torch._foreach_add_(params, grads, alpha=-lr)
+        else:
+            torch._foreach_add_(params, m)
+
+
+class RMSprop(Optimizer):
+    """Keras RMSprop: ``v = rho*v + (1-rho)*g^2; p -= lr*g / sqrt(v + epsilon)``.
+
+    Example: ``RMSprop(learning_rate=1e-3, rho=0.9, epsilon=1e-7)`` (the Keras defaults).
+    """
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.rho, self.momentum, self.epsilon, self.centered = float(rho), float(momentum), float(epsilon), centered
+
+    def _init_state(self, p):
+        s = {"v": torch.zeros_like(p)}
+        if self.momentum:
+            s["m"] = torch.zeros_like(p)
+        if self.centered:
+            s["avg"] = torch.zeros_like(p)
+        return s
+
+    def _update(self, params, grads, states, lr):
+        v = self._group(states, "v")
+        torch._foreach_mul_(v, self.rho)
+        torch._foreach_addcmul_(v, grads, grads, value=1 - self.rho)
+        if self.centered:
+            avg = self._group(states, "avg")
+            torch._foreach_lerp_(avg, grads, 1 - self.rho)
+            denom = torch._foreach_addcmul(v, avg, avg, value=-1)
+            torch._foreach_add_(denom, self.epsilon)
+        else:
+            denom = torch._foreach_add(v, self.epsilon)
+        torch._foreach_sqrt_(denom)
+        if self.momentum:
+            m = self._group(states, "m")
+            torch._foreach_mul_(m, self.momentum)
+            torch._foreach_addcdiv_(m, grads, denom, value=lr)
+            torch._foreach_sub_(params, m)
+        else:
+            torch._foreach_addcdiv_(params, grads, denom, value=-lr)
+
+
+class Adam(Optimizer):
+    """Keras Adam: ``p -= lr*sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + epsilon)`` (epsilon hat).
+
+    Example: ``Adam(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7)`` (the Keras defaults).
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
+        self.amsgrad = bool(amsgrad)
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def _init_state(self, p):
+        s = {"m": torch.zeros_like(p), "v": torch.zeros_like(p)}
+        if self.amsgrad:
+            s["vhat"] = torch.zeros_like(p)
+        return s
+
+    def _update(self, params, grads, states, lr):
+        t = self.iterations + 1
+        alpha = lr * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
+        m, v = self._group(states, "m"), self._group(states, "v")
+        torch._foreach_lerp_(m, grads, 1 - self.beta_1)
+        torch._foreach_mul_(v, self.beta_2)
+        torch._foreach_addcmul_(v, grads, grads, value=1 - self.beta_2)
+        if self.amsgrad:
+            vhat = self._group(states, "vhat")
+            torch._foreach_maximum_(vhat, v)
+            v = vhat
+        denom = torch._foreach_sqrt(v)
+        torch._foreach_add_(denom, self.epsilon)
+        torch._foreach_addcdiv_(params, m, denom, value=-alpha)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay ``p -= p*weight_decay*lr`` (Keras default weight_decay=0.004).
+
+    Example: ``AdamW(learning_rate=1e-3, weight_decay=0.01)``.
+    """
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, **kwargs):
+        super().__init__(learning_rate, weight_decay=weight_decay, **kwargs)
+
+
+class Adagrad(Optimizer):
+    """Keras Adagrad: ``acc += g^2; p -= lr*g / sqrt(acc + epsilon)``, acc starts at 0.1.
+
+    Example: ``Adagrad(learning_rate=0.01)``.
+    """
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.initial_accumulator_value, self.epsilon = float(initial_accumulator_value), float(epsilon)
+
+    def _init_state(self, p):
+        return {"acc": torch.full_like(p, self.initial_accumulator_value)}
+
+    def _update(self, params, grads, states, lr):
+        acc = self._group(states, "acc")
+        torch._foreach_addcmul_(acc, grads, grads)
+        denom = torch._foreach_add(acc, self.epsilon)
+        torch._foreach_sqrt_(denom)
+        torch._foreach_addcdiv_(params, grads, denom, value=-lr)
+
+
+class Adadelta(Optimizer):
+    """Keras Adadelta (rho 0.95, epsilon 1e-7, learning_rate 1e-3). Example: ``Adadelta(learning_rate=1.0)``."""
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.rho, self.epsilon = float(rho), float(epsilon)
+
+    def _init_state(self, p):
+        return {"ag": torch.zeros_like(p), "ad": torch.zeros_like(p)}
+
+    def _update(self, params, grads, states, lr):
+        ag, ad = self._group(states, "ag"), self._group(states, "ad")
+        torch._foreach_mul_(ag, self.rho)
+        torch._foreach_addcmul_(ag, grads, grads, value=1 - self.rho)
+        num = torch._foreach_add(ad, self.epsilon)
+        torch._foreach_sqrt_(num)
+        den = torch._foreach_add(ag, self.epsilon)
+        torch._foreach_sqrt_(den)
+        delta = torch._foreach_mul(num, grads)
+        torch._foreach_div_(delta, den)  # delta = -update
+        torch._foreach_mul_(ad, self.rho)
+        torch._foreach_addcmul_(ad, delta, delta, value=1 - self.rho)
+        torch._foreach_add_(params, delta, alpha=-lr)
+
+
+class Adamax(Optimizer):
+    """Keras Adamax: ``u = max(b2*u, |g|); p -= lr*m / ((1-b1^t)*(u + epsilon))``. Example: ``Adamax(2e-3)``."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def _init_state(self, p):
+        return {"m": torch.zeros_like(p), "u": torch.zeros_like(p)}
+
+    def _update(self, params, grads, states, lr):
+        t = self.iterations + 1
+        m, u = self._group(states, "m"), self._group(states, "u")
+        torch._foreach_lerp_(m, grads, 1 - self.beta_1)
+        torch._foreach_mul_(u, self.beta_2)
+        torch._foreach_maximum_(u, torch._foreach_abs(grads))
+        denom = torch._foreach_add(u, self.epsilon)
+        torch._foreach_addcdiv_(params, m, denom, value=-lr / (1 - self.beta_1 ** t))
+
+
+class Nadam(Optimizer):
+    """Keras Nadam (Adam with Nesterov momentum and the 0.96 momentum schedule). Example: ``Nadam(2e-3)``."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self._u_product = 1.0
+
+    def _init_state(self, p):
+        return {"m": torch.zeros_like(p), "v": torch.zeros_like(p)}
+
+    def _update(self, params, grads, states, lr):
+        t = self.iterations + 1
+        b1, b2 = self.beta_1, self.beta_2
+        u_t = b1 * (1.0 - 0.5 * 0.96 ** t)
+        u_t1 = b1 * (1.0 - 0.5 * 0.96 ** (t + 1))
+        self._u_product *= u_t
+        u_prod_t1 = self._u_product * u_t1
+        m, v = self._group(states, "m"), self._group(states, "v")
+        torch._foreach_lerp_(m, grads, 1 - b1)
+        torch._foreach_mul_(v, b2)
+        torch._foreach_addcmul_(v, grads, grads, value=1 - b2)
+        m_hat = torch._foreach_mul(m, u_t1 / (1 - u_prod_t1))
+        torch._foreach_add_(m_hat, grads, alpha=(1 - u_t) / (1 - self._u_product))
+        denom = torch._foreach_div(v, 1 - b2 ** t)
+        torch._foreach_sqrt_(denom)
+        torch._foreach_add_(denom, self.epsilon)
+        torch._foreach_addcdiv_(params, m_hat, denom, value=-lr)
+
+
+_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "adagrad": Adagrad,
+            "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam}
+
+
+def get(identifier):
+    """An optimizer from a Keras name ('rmsprop', 'adam', ...), an instance, or a torch optimizer.
+
+    Example: ``optimizers.get("adam").learning_rate`` is ``0.001``.
+    """
+    if isinstance(identifier, torch.optim.Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        cls = _BY_NAME.get(identifier.lower())
+        if cls is None:
+            raise ValueError(f"Unknown optimizer {identifier!r}. Expected one of {sorted(_BY_NAME)}, "
+                             "an optimizer instance, or a torch.optim.Optimizer.")
+        return cls()
+    if isinstance(identifier, dict):
+        cls = _BY_NAME[identifier["class_name"].lower()]
+        return cls(**identifier.get("config", {}))
+    raise TypeError(f"Could not interpret optimizer {identifier!r} ({type(identifier).__name__}). Pass a "
+                    "name such as 'rmsprop', a kfunc_torch.optimizers instance or a torch.optim.Optimizer.")
+
+
+def serialize(optimizer) -> dict:
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def get_lr(optimizer) -> float:
+    """Current learning rate of a Keras-style or torch optimizer (callbacks use it)."""
+    if isinstance(optimizer, Optimizer):
+        return optimizer.learning_rate
+    return float(optimizer.param_groups[0]["lr"])
+
+
+def set_lr(optimizer, value: float) -> None:
+    """Set the learning rate of a Keras-style or torch optimizer."""
+    if isinstance(optimizer, Optimizer):
+        optimizer.learning_rate = value
+    else:
+        for g in optimizer.param_groups:
+            g["lr"] = float(value)
+
+
+# Keras 2 class-name aliases
+sgd, rmsprop, adam, adagrad, adadelta, adamax, nadam = SGD, RMSprop, Adam, Adagrad, Adadelta, Adamax, Nadam

@@ -1,8 +1,505 @@
-"""Trainer: compile / fit / evaluate / predict for Model (filled in by the trainer work)."""
+"""Trainer: compile / fit / evaluate / predict for Model, with Keras semantics.
+
+``fit`` reads like the hand-written PyTorch loop it replaces: the data sits on the model's device,
+batches are taken by index, each step is forward → loss → backward → optimizer step, and the running
+loss and metric sums stay on the device (read back only when the progress bar redraws and at the end
+of each epoch).
+
+Example::
+
+    >>> model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
+    >>> history = model.fit(x, y, batch_size=32, epochs=10, validation_split=0.1)
+    >>> loss, acc = model.evaluate(x, y)
+    >>> probs = model.predict(x)
+"""
 from __future__ import annotations
+
+import itertools
+import math
+import warnings
+
+import numpy as np
+import torch
+
+from .. import callbacks as _callbacks
+from .. import mixed_precision as _mp
+from .. import optimizers as _optimizers
+from . import data_adapter as _data
+from .compile_utils import CompiledLoss, compile_metrics
 
 
 class Trainer:
+    """The training API mixed into ``Model`` (no ``__init__``: ``Model.__init__`` calls ``_init_trainer``)."""
+
     def _init_trainer(self) -> None:
         """Called from Model.__init__ (the mixin has no __init__ of its own)."""
         self.compiled = False
+        self.optimizer = None
+        self.stop_training = False
+        self.history = None
+        self._compiled_loss = None
+        self._metric_entries = []
+        self._train_fn = None
+
+    # ================================================================== compile
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
+                run_eagerly=None, jit_compile=None, sample_weight_mode=None, steps_per_execution=None, **kwargs):
+        """Configure training: optimizer, loss (one, list or dict by output), metrics, loss_weights.
+
+        Example: ``model.compile("rmsprop", loss="binary_crossentropy", loss_weights=[1., 0.2])``.
+        """
+        for old in ("target_tensors", "distribute", "auto_scale_loss"):
+            kwargs.pop(old, None)
+        if kwargs:
+            raise TypeError(f"compile() got unexpected keyword argument(s) {sorted(kwargs)}. Expected optimizer, "
+                            "loss, metrics, loss_weights, weighted_metrics, run_eagerly, jit_compile.")
+        names = self._output_names()
+        self.optimizer = _optimizers.get(optimizer)
+        self._compiled_loss = CompiledLoss(loss, loss_weights, names)
+        shapes = [tuple(t.shape) for t in self.outputs] if getattr(self, "outputs", None) else [None] * len(names)
+        self._metric_entries = compile_metrics(metrics, weighted_metrics, self._compiled_loss, shapes)
+        self.loss, self.loss_weights = loss, loss_weights
+        self._jit_compile = bool(jit_compile)
+        self._train_fn = None
+        self.compiled = True
+
+    def _output_names(self):
+        names = getattr(self, "output_names", None)
+        return list(names) if names else ["output_1"]
+
+    @property
+    def metrics_names(self) -> list:
+        """``['loss', <output>_loss..., <metric keys>...]``: the order of evaluate()'s list."""
+        if not self.compiled:
+            return []
+        names = ["loss"]
+        if self._compiled_loss.multi:
+            names += [e.key for e in self._compiled_loss.entries]
+        return names + [e.key for e in self._metric_entries]
+
+    def _assert_compiled(self, what):
+        if not self.compiled:
+            raise RuntimeError(f"You must compile the model before calling {what}(): "
+                               "model.compile(optimizer='rmsprop', loss='categorical_crossentropy').")
+
+    # ================================================================== the step
+    def _prepare_training(self):
+        """Build what every train step needs once (no graph walks inside the step)."""
+        device = self._device()
+        params = [p for p in self.trainable_weights if p.requires_grad]
+        if isinstance(self.optimizer, _optimizers.Optimizer) and not self.optimizer.built:
+            self.optimizer.build(params)
+        layers = self._flatten_layers()
+        self._reg_terms = [(l, a, r) for l in layers for a, r in l._regularizers]
+        self._extra_losses = [x for l in layers for x in l._layer_losses]
+        self._constraint_terms = [(l, a, c) for l in layers for a, c in l._constraints.items() if c is not None]
+        self._scaler = _mp.make_grad_scaler(device)
+        self._loss_fn = self._forward_and_loss
+        if self._jit_compile:
+            try:
+                self._loss_fn = torch.compile(self._forward_and_loss)
+            except Exception as e:  # no compiler available: run eagerly
+                warnings.warn(f"jit_compile=True: torch.compile failed ({e}); running eagerly.", stacklevel=3)
+        self._train_fn = self._train_step
+
+    def _run_model(self, xs, training):
+        if len(xs) == 1:
+            return self(xs[0]) if training is None else self.forward(xs[0], training=training)
+        return self.forward(xs, training=training)
+
+    def _outputs_list(self, out):
+        if isinstance(out, torch.Tensor):
+            return [out]
+        return list(out.values()) if isinstance(out, dict) else list(out)
+
+    def _forward_and_loss(self, xs, ys, sws):
+        """Forward pass and Keras's loss: sum of weighted per-output losses plus model.losses."""
+        outs = self._outputs_list(self._run_model(xs, None))
+        parts = []
+        total = None
+        for e in self._compiled_loss.entries:
+            pred = outs[e.index]
+            if pred.dtype != torch.float32 and pred.is_floating_point():
+                pred = pred.float()  # mixed precision: losses in float32
+            value = e(ys[e.index], pred, None if sws is None else sws[e.index])
+            parts.append(value)
+            term = value if e.weight == 1.0 else value * e.weight
+            total = term if total is None else total + term
+        for layer, attr, reg in self._reg_terms:
+            total = total + reg(getattr(layer, attr))
+        for extra in self._extra_losses:
+            total = total + (extra() if callable(extra) else extra)
+        return outs, total, parts
+
+    def _train_step(self, xs, ys, sws):
+        """One optimizer step on a batch; returns outputs (detached), total loss and per-output losses."""
+        opt = self.optimizer
+        with _mp.autocast_context(xs[0].device):
+            outs, total, parts = self._loss_fn(xs, ys, sws)
+        opt.zero_grad(set_to_none=True)
+        if self._scaler is not None:
+            self._scaler.scale(total).backward()
+            self._scaler.step(opt)
+            self._scaler.update()
+        else:
+            total.backward()
+            opt.step()
+        if self._constraint_terms:
+            with torch.no_grad():
+                for layer, attr, fn in self._constraint_terms:
+                    p = getattr(layer, attr)
+                    p.copy_(fn(p))
+        return outs, total, parts
+
+    # ================================================================== running sums
+    def _reset_trackers(self):
+        # [total, per-output losses...] weighted by batch size, summed on the device.
+        self._loss_sum = None
+        self._loss_count = 0
+        for e in self._metric_entries:
+            e.metric.reset_state()
+
+    @torch.no_grad()
+    def _track(self, ys, sws, outs, total, parts, batch_size):
+        values = torch.stack([total.detach()] + [p.detach() for p in parts]) if self._compiled_loss.multi \
+            else total.detach().reshape(1)
+        values = values.float() * batch_size
+        self._loss_sum = values if self._loss_sum is None else self._loss_sum + values
+        self._loss_count += batch_size
+        for e in self._metric_entries:
+            pred = outs[e.index].detach()
+            e.metric.update_state(ys[e.index], pred, sws[e.index] if e.weighted and sws is not None else None)
+
+    def _results(self, prefix=""):
+        """The running averages as a dict of floats (one device-to-host copy for all of them)."""
+        if self._loss_sum is None:
+            return {}
+        tensors = [self._loss_sum / self._loss_count] + \
+            [torch.as_tensor(e.metric.result(), device=self._loss_sum.device).reshape(1).float()
+             for e in self._metric_entries]
+        flat = torch.cat(tensors).tolist()
+        keys = ["loss"] + ([e.key for e in self._compiled_loss.entries] if self._compiled_loss.multi else []) + \
+            [e.key for e in self._metric_entries]
+        return {prefix + k: v for k, v in zip(keys, flat)}
+
+    # ================================================================== fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=None, verbose=1, callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1,
+            max_queue_size=10, workers=1, use_multiprocessing=False, **kwargs):
+        """Train for ``epochs`` epochs; returns a ``History``. See KERAS_FACTS §4.
+
+        Example: ``model.fit(x, y, batch_size=32, epochs=10, validation_split=0.2, callbacks=[EarlyStopping()])``.
+        """
+        epochs = _legacy_epochs(kwargs, epochs, "fit")
+        epochs = 1 if epochs is None else epochs
+        if kwargs:
+            raise TypeError(f"fit() got unexpected keyword argument(s) {sorted(kwargs)}.")
+        self._assert_compiled("fit")
+        if not isinstance(epochs, int) or epochs < 0:
+            raise ValueError(f"fit(): epochs must be a non-negative integer; received epochs={epochs!r}.")
+        train = self._make_data(x, y, sample_weight, batch_size, class_weight, steps_per_epoch, shuffle)
+        val = None
+        if validation_split and validation_data is None:
+            if not isinstance(train, _data.ArrayData):
+                raise ValueError("validation_split is only supported for arrays and tensors, not for generators or "
+                                 "DataLoaders. Pass validation_data=... instead.")
+            val = train.split(validation_split)
+            val.batch_size = validation_batch_size or train.batch_size
+        elif validation_data is not None:
+            val = self._validation_source(validation_data, validation_batch_size or batch_size, validation_steps)
+        steps = steps_per_epoch or train.steps()
+
+        # Callbacks: History always, the progress bar when verbose.
+        self.history = _callbacks.History()
+        cbs = list(callbacks or []) + [self.history]
+        if verbose:
+            cbs.insert(0, _callbacks.ProgbarLogger(verbose=verbose))
+        params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size,
+                  "samples": getattr(train, "n", None), "do_validation": val is not None}
+        cb = _callbacks.CallbackList(cbs, model=self, params=params)
+        want_batch_logs = cb.wants_batches("train")
+
+        if self._train_fn is None:
+            self._prepare_training()
+        train_step = self._train_fn
+        was_training = self.training
+        self.stop_training = False
+        logs = {}
+        cb.call("on_train_begin", None)
+        try:
+            for epoch in range(initial_epoch, epochs):
+                self._reset_trackers()
+                cb.call("on_epoch_begin", epoch, None)
+                self.train()  # Dropout, BatchNormalization in training mode
+                for step, (xs, ys, sws) in enumerate(train.batches(shuffle=shuffle, steps=steps_per_epoch)):
+                    if want_batch_logs:
+                        cb.batch("train", "begin", step, None)
+                    outs, total, parts = train_step(xs, ys, sws)
+                    self._track(ys, sws, outs, total, parts, xs[0].shape[0])
+                    if want_batch_logs:
+                        cb.batch("train", "end", step, _callbacks.LazyLogs(self._results))
+                    if self.stop_training:
+                        break
+                logs = self._results()  # the epoch's running averages (host sync, once per epoch)
+                if val is not None and _should_validate(epoch, validation_freq):
+                    self.eval()
+                    logs.update(self._test_loop(val, validation_steps, None, prefix="val_"))
+                logs = self._order_logs(logs)
+                cb.call("on_epoch_end", epoch, logs)
+                if self.stop_training:
+                    break
+        finally:
+            self.train(was_training)
+        cb.call("on_train_end", logs)
+        return self.history
+
+    def _order_logs(self, logs):
+        from .. import _compat
+        if _compat.get_compat() == "keras3":
+            train = sorted(k for k in logs if not k.startswith("val_"))
+            return {k: logs[k] for k in train + sorted(k for k in logs if k.startswith("val_"))}
+        return logs
+
+    def _make_data(self, x, y, sample_weight, batch_size, class_weight, steps, shuffle):
+        targets = [self._compiled_loss.target_dtype(i) for i in range(len(self._output_names()))] \
+            if self.compiled else None
+        if _data.is_iterable_source(x):
+            if y is not None:
+                raise ValueError("When x is a generator, Dataset or DataLoader, it must yield (x, y) batches itself; "
+                                 "do not pass y separately.")
+            return _data.IterData(self, x, batch_size, shuffle, targets, steps)
+        if x is None:
+            raise ValueError("No data: pass x (and y) arrays, a generator, or a DataLoader.")
+        return _data.ArrayData(self, x, y, sample_weight, batch_size, targets, class_weight)
+
+    def _validation_source(self, data, batch_size, steps):
+        if _data.is_iterable_source(data):
+            return self._make_data(data, None, None, batch_size, None, steps, False)
+        if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
+            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight), or "
+                             f"a generator/DataLoader; received {type(data).__name__} of length "
+                             f"{len(data) if hasattr(data, '__len__') else '?'}.")
+        vx, vy, vsw = (list(data) + [None])[:3]
+        return self._make_data(vx, vy, vsw, batch_size, None, None, False)
+
+    # ================================================================== evaluate
+    @torch.no_grad()
+    def _test_loop(self, data, steps, cb, prefix=""):
+        self._reset_trackers()
+        want = cb is not None and cb.wants_batches("test")
+        with _mp.autocast_context(self._device()):
+            for step, (xs, ys, sws) in enumerate(data.batches(False, steps)):
+                if want:
+                    cb.batch("test", "begin", step, None)
+                outs, total, parts = self._forward_and_loss(xs, ys, sws)
+                self._track(ys, sws, outs, total, parts, xs[0].shape[0])
+                if want:
+                    cb.batch("test", "end", step, _callbacks.LazyLogs(self._results))
+        return self._results(prefix)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None, steps=None, callbacks=None,
+                 max_queue_size=10, workers=1, use_multiprocessing=False, return_dict=False, **kwargs):
+        """Loss (and metrics) on data: a float with one output and no metrics, else a list (or dict).
+
+        Example: ``loss, acc = model.evaluate(x_test, y_test, batch_size=128)``.
+        """
+        self._assert_compiled("evaluate")
+        data = self._make_data(x, y, sample_weight, batch_size, None, steps, False)
+        if self._train_fn is None:
+            self._prepare_training()
+        cbs = list(callbacks or [])
+        if verbose:
+            cbs.insert(0, _callbacks.ProgbarLogger(verbose=verbose))
+        cb = _callbacks.CallbackList(cbs, model=self, params={"steps": steps or data.steps(), "verbose": verbose})
+        was_training = self.training
+        self.eval()
+        try:
+            cb.call("on_test_begin", None)
+            logs = self._test_loop(data, steps, cb)
+            cb.call("on_test_end", logs)
+        finally:
+            self.train(was_training)
+        if return_dict:
+            return logs
+        values = [logs[k] for k in self.metrics_names]
+        return values[0] if len(values) == 1 else values
+
+    # ================================================================== predict
+    @torch.no_grad()
+    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                use_multiprocessing=False):
+        """Outputs for ``x`` in batches, as numpy (a list of arrays for several outputs).
+
+        Example: ``probs = model.predict(x_test, batch_size=256)``.
+        """
+        if _data.is_iterable_source(x):
+            data = _data.IterData(self, x, batch_size, False, None, steps)
+        else:
+            data = _data.ArrayData(self, x, None, None, batch_size or 32)
+        cbs = list(callbacks or [])
+        if verbose:
+            cbs.insert(0, _callbacks.ProgbarLogger(verbose=verbose))
+        cb = _callbacks.CallbackList(cbs, model=self, params={"steps": steps or data.steps(), "verbose": verbose})
+        was_training = self.training
+        self.eval()
+        chunks = None
+        try:
+            cb.call("on_predict_begin", None)
+            with _mp.autocast_context(self._device()):
+                for step, (xs, _, _) in enumerate(data.batches(False, steps)):
+                    outs = self._outputs_list(self._run_model(xs, None))
+                    chunks = [[] for _ in outs] if chunks is None else chunks
+                    for c, o in zip(chunks, outs):
+                        c.append(o.float() if o.is_floating_point() else o)
+                    cb.batch("predict", "end", step, None)
+            cb.call("on_predict_end", None)
+        finally:
+            self.train(was_training)
+        if chunks is None:
+            raise ValueError("predict() received no data (0 samples or 0 steps).")
+        arrays = [torch.cat(c).cpu().numpy() for c in chunks]
+        return arrays[0] if len(arrays) == 1 else arrays
+
+    # ================================================================== single batches
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, reset_metrics=True, return_dict=False):
+        """One gradient step on one batch; returns the loss (and metrics) on it.
+
+        Example: ``loss = model.train_on_batch(x_batch, y_batch)``.
+        """
+        self._assert_compiled("train_on_batch")
+        data = _data.ArrayData(self, x, y, sample_weight, None, self._targets(), class_weight)
+        if self._train_fn is None:
+            self._prepare_training()
+        if reset_metrics or getattr(self, "_loss_sum", None) is None:
+            self._reset_trackers()
+        was_training = self.training
+        self.train()
+        try:
+            xs, ys, sws = data.xs, data.ys, data.sws
+            self._track(ys, sws, *self._train_fn(xs, ys, sws), xs[0].shape[0])
+        finally:
+            self.train(was_training)
+        return self._batch_return(return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
+        """Loss (and metrics) on one batch without training. Example: ``model.test_on_batch(x, y)``."""
+        self._assert_compiled("test_on_batch")
+        data = _data.ArrayData(self, x, y, sample_weight, None, self._targets())
+        if self._train_fn is None:
+            self._prepare_training()
+        if reset_metrics or getattr(self, "_loss_sum", None) is None:
+            self._reset_trackers()
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                self._track(data.ys, data.sws, *self._forward_and_loss(data.xs, data.ys, data.sws),
+                            data.xs[0].shape[0])
+        finally:
+            self.train(was_training)
+        return self._batch_return(return_dict)
+
+    def predict_on_batch(self, x):
+        """Outputs for one batch as numpy. Example: ``model.predict_on_batch(x[:32])``."""
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                xs = _data.ArrayData(self, x, None, check=True).xs
+                outs = [o.float().cpu().numpy() if o.is_floating_point() else o.cpu().numpy()
+                        for o in self._outputs_list(self._run_model(xs, None))]
+        finally:
+            self.train(was_training)
+        return outs[0] if len(outs) == 1 else outs
+
+    def _targets(self):
+        return [self._compiled_loss.target_dtype(i) for i in range(len(self._output_names()))]
+
+    def _batch_return(self, return_dict):
+        logs = self._results()
+        if return_dict:
+            return logs
+        values = [logs[k] for k in self.metrics_names]
+        return values[0] if len(values) == 1 else values
+
+    # ================================================================== Keras 1/2 generator API
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=None, verbose=1, callbacks=None,
+                      validation_data=None, validation_steps=None, validation_freq=1, class_weight=None,
+                      max_queue_size=10, workers=1, use_multiprocessing=False, shuffle=True, initial_epoch=0,
+                      **kwargs):
+        """Keras 2 ``fit_generator`` (Keras 1 ``samples_per_epoch``, ``nb_epoch``, ``nb_val_samples``).
+
+        Example: ``model.fit_generator(gen(), steps_per_epoch=100, epochs=5)``.
+        """
+        epochs = _legacy_epochs(kwargs, epochs, "fit_generator")
+        for old in ("nb_worker", "pickle_safe", "max_q_size"):
+            kwargs.pop(old, None)
+        samples = kwargs.pop("samples_per_epoch", None)
+        val_samples = kwargs.pop("nb_val_samples", None)
+        if kwargs:
+            raise TypeError(f"fit_generator() got unexpected keyword argument(s) {sorted(kwargs)}.")
+        if samples is not None and steps_per_epoch is None:
+            generator, steps_per_epoch = _samples_to_steps(generator, samples)
+        if val_samples is not None and validation_steps is None and _data.is_iterable_source(validation_data):
+            validation_data, validation_steps = _samples_to_steps(validation_data, val_samples)
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
+                        callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
+                        validation_freq=validation_freq, class_weight=class_weight, shuffle=shuffle,
+                        initial_epoch=initial_epoch)
+
+    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                           use_multiprocessing=False, verbose=0, **kwargs):
+        """Keras 2 ``evaluate_generator`` (Keras 1 ``val_samples``). Example: ``model.evaluate_generator(gen(), 10)``."""
+        samples = kwargs.pop("val_samples", None)
+        if samples is not None and steps is None:
+            generator, steps = _samples_to_steps(generator, samples)
+        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                          use_multiprocessing=False, verbose=0, **kwargs):
+        """Keras 2 ``predict_generator``; the generator yields x (or (x, y)) batches.
+
+        Example: ``model.predict_generator(gen(), steps=10)``.
+        """
+        samples = kwargs.pop("val_samples", None)
+        if samples is not None and steps is None:
+            generator, steps = _samples_to_steps(generator, samples)
+        return self.predict(_XOnly(generator), steps=steps, callbacks=callbacks, verbose=verbose)
+
+
+class _XOnly:
+    """Wraps a generator of x (or (x, ...)) batches into (x,) tuples for predict."""
+
+    def __init__(self, source):
+        self.source = source
+
+    def __iter__(self):
+        for b in self.source:
+            yield (b[0],) if isinstance(b, tuple) else (b,)
+
+
+def _legacy_epochs(kwargs, epochs, where):
+    if "nb_epoch" in kwargs:
+        nb = kwargs.pop("nb_epoch")
+        if epochs is not None:
+            raise TypeError(f"{where}() got both epochs= and its Keras 1 name nb_epoch=; pass only epochs=.")
+        warnings.warn(f"{where}(nb_epoch=...) is the Keras 1 spelling; use epochs=...", DeprecationWarning,
+                      stacklevel=3)
+        return nb
+    return epochs
+
+
+def _samples_to_steps(generator, samples):
+    """Keras 1 counted samples per epoch; we count steps: peek at one batch to learn the batch size."""
+    it = iter(generator)
+    first = next(it)
+    x = first[0] if isinstance(first, tuple) else first
+    x0 = x[0] if isinstance(x, (list, tuple)) else (next(iter(x.values())) if isinstance(x, dict) else x)
+    return itertools.chain([first], it), max(1, math.ceil(samples / len(x0)))
+
+
+def _should_validate(epoch, freq):
+    if isinstance(freq, int):
+        return (epoch + 1) % freq == 0
+    return epoch + 1 in freq

@@ -1,0 +1,273 @@
+"""Normalising fit/evaluate/predict data into batches of device tensors.
+
+In-memory data (numpy arrays, torch tensors, lists in input order, dicts by input/output name) is
+checked against the model's input shapes before the first step, moved to the model's device once,
+and batched by index (``torch.randperm`` per epoch when shuffling). Iterables (torch ``Dataset`` /
+``DataLoader``, generators, Keras ``Sequence``-like objects) yield ``(x, y[, sample_weight])``
+batches that are converted on the fly.
+
+Example::
+
+    >>> data = ArrayData(model, x, y, batch_size=32, target_dtypes=[torch.float32])
+    >>> for xs, ys, sws in data.batches(shuffle=True): ...
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import torch
+
+
+def _is_array(v) -> bool:
+    return isinstance(v, (np.ndarray, torch.Tensor)) or (hasattr(v, "__array__") and hasattr(v, "shape"))
+
+
+def to_list(data, names, what, model_name):
+    """The arrays of ``data`` as a list in the order of ``names`` (model inputs or outputs)."""
+    if data is None:
+        return None
+    if isinstance(data, dict):
+        missing = [n for n in names if n not in data]
+        if missing:
+            raise ValueError(f"Model {model_name!r}: the dict passed as {what} has keys {sorted(data)}, but the model's "
+                             f"{what} are named {names}; missing {missing}. Key the dict by {what} layer name.")
+        return [data[n] for n in names]
+    if isinstance(data, (list, tuple)):
+        if len(names) > 1 or (len(data) == 1 and _is_array(data[0])):
+            if len(data) != len(names):
+                raise ValueError(f"Model {model_name!r} has {len(names)} {what} {names}, but {len(data)} arrays "
+                                 f"were passed as {what}. Pass one array per {what[:-1]} (a list in this order, "
+                                 "or a dict by name).")
+            return list(data)
+    return [data]
+
+
+def as_tensor(v, dtype=None, device=None):
+    """One array as a torch tensor: float64 becomes float32 (Keras's floatx), ints stay int64."""
+    if isinstance(v, torch.Tensor):
+        t = v
+    else:
+        a = np.asarray(v)
+        if a.dtype == object:
+            raise TypeError(f"Cannot convert an array of Python objects (shape {a.shape}) to a tensor. Pad "
+                            "sequences to one length (e.g. utils.pad_sequences) and pass numeric arrays.")
+        t = torch.from_numpy(np.ascontiguousarray(a))
+    if dtype is not None and t.dtype != dtype:
+        t = t.to(dtype)
+    elif t.dtype == torch.float64:
+        t = t.float()
+    elif t.dtype == torch.bool:
+        t = t.float()
+    if device is not None and t.device != device:
+        t = t.to(device, non_blocking=True)
+    return t
+
+
+def input_dtypes(model):
+    """The dtype each model input wants: floating inputs take float data; integer ones keep ints."""
+    out = []
+    for t in model.inputs:
+        dt = getattr(t, "torch_dtype", torch.float32)
+        out.append(dt if dt.is_floating_point else None)
+    return out
+
+
+def check_shapes(model, xs):
+    """Raise a ValueError naming the input when data does not fit the model's input shape."""
+    for t, name, a in zip(model.inputs, model.input_names, xs):
+        expected = tuple(t.shape)
+        got = tuple(a.shape)
+        ok = len(got) == len(expected) and all(e is None or e == g for e, g in zip(expected[1:], got[1:]))
+        if not ok:
+            raise ValueError(f"Input {name!r} of model {model.name!r} expects data of shape {expected}, but received "
+                             f"an array of shape {got}. Reshape the data (or change the Input's shape) so that "
+                             "all dimensions after the first (the samples) match.")
+
+
+def check_lengths(arrays, what):
+    n = {int(a.shape[0]) for a in arrays if a is not None}
+    if len(n) > 1:
+        raise ValueError(f"All {what} arrays must have the same number of samples (first dimension); received "
+                         f"{[int(a.shape[0]) for a in arrays if a is not None]}.")
+    return n.pop() if n else 0
+
+
+def class_weight_to_sample_weight(y, class_weight):
+    """Per-sample weights from a {class: weight} dict (class = argmax of one-hot targets, else the value)."""
+    y = y.detach()
+    ids = y.argmax(-1) if y.dim() > 1 and y.shape[-1] > 1 else y.reshape(y.shape[0], -1)[:, 0].round().long()
+    table = torch.ones(int(max(max(class_weight) + 1, int(ids.max()) + 1)), device=y.device)
+    for k, w in class_weight.items():
+        table[int(k)] = float(w)
+    return table[ids.long()]
+
+
+class ArrayData:
+    """In-memory data on the model's device, batched by index."""
+
+    def __init__(self, model, x, y, sample_weight=None, batch_size=32, target_dtypes=None, class_weight=None,
+                 device=None, check=True):
+        device = device if device is not None else model._device()
+        names_in = model.input_names
+        xs = to_list(x, names_in, "inputs", model.name)
+        if check:
+            check_shapes(model, [np.asarray(a) if not isinstance(a, torch.Tensor) and not hasattr(a, "shape") else a
+                                 for a in xs])
+        self.xs = [as_tensor(a, dt, device) for a, dt in zip(xs, input_dtypes(model))]
+        self.ys = None
+        if y is not None:
+            ys = to_list(y, model.output_names, "outputs", model.name)
+            dts = target_dtypes or [torch.float32] * len(ys)
+            self.ys = [None if a is None else as_tensor(a, dt, device) for a, dt in zip(ys, dts)]
+        self.sws = None
+        if sample_weight is not None:
+            sws = to_list(sample_weight, model.output_names, "outputs", model.name) \
+                if isinstance(sample_weight, (dict, list, tuple)) else [sample_weight] * len(model.output_names)
+            self.sws = [None if s is None else as_tensor(s, torch.float32, device) for s in sws]
+        if class_weight is not None and self.ys is not None:
+            if isinstance(class_weight, dict) and class_weight and isinstance(next(iter(class_weight.values())), dict):
+                cws = [class_weight.get(n) for n in model.output_names]
+            else:
+                cws = [class_weight] * len(self.ys)
+            sws = self.sws or [None] * len(self.ys)
+            for i, cw in enumerate(cws):
+                if cw:
+                    w = class_weight_to_sample_weight(self.ys[i], cw)
+                    sws[i] = w if sws[i] is None else sws[i] * w
+            self.sws = sws
+        self.n = check_lengths(self.xs + (self.ys or []) + [s for s in (self.sws or []) if s is not None], "data")
+        self.batch_size = batch_size or 32
+        self.device = device
+
+    def split(self, fraction):
+        """Keras's validation_split: the last ``fraction`` of the samples, taken before shuffling."""
+        if not 0 < fraction < 1:
+            raise ValueError(f"validation_split must be in (0, 1); received {fraction}.")
+        k = int(self.n * (1 - fraction))
+        if k == 0 or k == self.n:
+            raise ValueError(f"validation_split={fraction} leaves no samples for training or validation with "
+                             f"{self.n} samples. Use more data or a different split.")
+        val = object.__new__(ArrayData)
+        val.__dict__.update(self.__dict__)
+        cut = (lambda ts, sl: None if ts is None else [None if t is None else t[sl] for t in ts])
+        val.xs, val.ys, val.sws, val.n = cut(self.xs, slice(k, None)), cut(self.ys, slice(k, None)), \
+            cut(self.sws, slice(k, None)), self.n - k
+        self.xs, self.ys, self.sws, self.n = cut(self.xs, slice(0, k)), cut(self.ys, slice(0, k)), \
+            cut(self.sws, slice(0, k)), k
+        return val
+
+    def steps(self):
+        return math.ceil(self.n / self.batch_size)
+
+    def batches(self, shuffle=False, steps=None):
+        """Yield ``(xs, ys, sws)`` lists of device tensors, one batch at a time."""
+        bs, n = self.batch_size, self.n
+        total = self.steps() if steps is None else steps
+        perm = torch.randperm(n, device=self.device) if shuffle is True else None
+        if shuffle == "batch":  # Keras 2: shuffle whole batches
+            order = torch.randperm(math.ceil(n / bs)).tolist()
+        else:
+            order = range(math.ceil(n / bs))
+        produced = 0
+        while produced < total:
+            for b in order:
+                if produced >= total:
+                    return
+                if perm is not None:
+                    idx = perm[b * bs:(b + 1) * bs]
+                    take = lambda t: t.index_select(0, idx)
+                else:
+                    sl = slice(b * bs, (b + 1) * bs)
+                    take = lambda t: t[sl]
+                yield ([take(t) for t in self.xs],
+                       None if self.ys is None else [None if t is None else take(t) for t in self.ys],
+                       None if self.sws is None else [None if t is None else take(t) for t in self.sws])
+                produced += 1
+
+
+class IterData:
+    """Batches from a DataLoader, generator, or Sequence-like object; converted to tensors per batch."""
+
+    def __init__(self, model, source, batch_size=None, shuffle=False, target_dtypes=None, steps=None):
+        from torch.utils.data import DataLoader, Dataset
+        if isinstance(source, Dataset) and not isinstance(source, DataLoader):
+            source = DataLoader(source, batch_size=batch_size or 32, shuffle=bool(shuffle))
+        self.source, self.model = source, model
+        self.target_dtypes = target_dtypes
+        self.device = model._device()
+        self.is_sequence = hasattr(source, "__getitem__") and hasattr(source, "__len__") and \
+            not isinstance(source, DataLoader)
+        self._iterator = None
+        self._steps = steps
+        self._checked = False
+
+    def steps(self):
+        if self._steps is not None:
+            return self._steps
+        if hasattr(self.source, "__len__"):
+            return len(self.source)
+        return None
+
+    def _convert(self, batch):
+        if not isinstance(batch, (tuple, list)) or len(batch) not in (1, 2, 3):
+            raise ValueError("A data generator or loader must yield (x, y) or (x, y, sample_weight) tuples; "
+                             f"received {type(batch).__name__}.")
+        x, y, sw = (list(batch) + [None, None])[:3]
+        m = self.model
+        xs = to_list(x, m.input_names, "inputs", m.name)
+        if not self._checked:
+            check_shapes(m, [a if hasattr(a, "shape") else np.asarray(a) for a in xs])
+            self._checked = True
+        xs = [as_tensor(a, dt, self.device) for a, dt in zip(xs, input_dtypes(m))]
+        ys = None
+        if y is not None:
+            ys = to_list(y, m.output_names, "outputs", m.name)
+            dts = self.target_dtypes or [None] * len(ys)
+            ys = [as_tensor(a, dt, self.device) for a, dt in zip(ys, dts)]
+        sws = None
+        if sw is not None:
+            sws = [as_tensor(s, torch.float32, self.device) for s in
+                   (to_list(sw, m.output_names, "outputs", m.name) if isinstance(sw, (dict, list, tuple))
+                    else [sw] * len(m.output_names))]
+        return xs, ys, sws
+
+    def batches(self, shuffle=False, steps=None):
+        steps = steps if steps is not None else self._steps
+        if self.is_sequence:
+            order = list(range(len(self.source)))
+            if shuffle:
+                order = [order[i] for i in torch.randperm(len(order)).tolist()]
+            for k, i in enumerate(order):
+                if steps is not None and k >= steps:
+                    break
+                yield self._convert(self.source[i])
+            if hasattr(self.source, "on_epoch_end"):
+                self.source.on_epoch_end()
+            return
+        if steps is None or hasattr(self.source, "__len__") and not hasattr(self.source, "__next__"):
+            it = iter(self.source)  # a re-iterable (DataLoader): a fresh pass each epoch
+        else:
+            if self._iterator is None:  # a generator: keep consuming it across epochs (Keras semantics)
+                self._iterator = iter(self.source)
+            it = self._iterator
+        for k in range(steps) if steps is not None else iter(int, 1):
+            try:
+                batch = next(it)
+            except StopIteration:
+                if steps is not None and k < steps:
+                    warnings.warn(f"The data ran out after {k} steps of {steps}; stopping this epoch early.",
+                                  stacklevel=3)
+                return
+            yield self._convert(batch)
+
+
+def is_iterable_source(x) -> bool:
+    """Whether ``x`` is a generator / DataLoader / Dataset / Sequence rather than in-memory arrays."""
+    from torch.utils.data import DataLoader, Dataset
+    if isinstance(x, (DataLoader, Dataset)):
+        return True
+    if isinstance(x, (np.ndarray, torch.Tensor, list, tuple, dict)) or x is None:
+        return False
+    return hasattr(x, "__next__") or hasattr(x, "__iter__") or (hasattr(x, "__getitem__") and hasattr(x, "__len__"))
