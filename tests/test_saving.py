@@ -143,3 +143,375 @@ def test_every_exported_layer_round_trips_through_keras_archive(class_name, tmp_
     # The config round trip alone (fresh weights) gives the same architecture and config.
     clone = model_from_json(model.to_json())
     assert clone.get_config() == model.get_config()
+
+
+# ---------------------------------------------------------------------------- graphs: merges, shared, nested
+def _merge_model():
+    a, b = Input(shape=(6,), name="a"), Input(shape=(6,), name="b")
+    ha = layers.Dense(4, activation="relu")(a)
+    hb = layers.Dense(4, activation="tanh")(b)
+    merged = [m()([ha, hb]) for m in (layers.Add, layers.Subtract, layers.Multiply, layers.Average,
+                                      layers.Maximum, layers.Minimum)]
+    dot = layers.Dot(axes=1)([ha, hb])
+    cat = layers.Concatenate()(merged + [dot])
+    flat = layers.Flatten()(layers.Reshape((5, 5))(cat))
+    out1 = layers.Dense(2, name="main")(layers.Dropout(0.3)(flat))
+    out2 = layers.Dense(1, activation="sigmoid", name="aux")(ha)
+    return Model([a, b], [out1, out2]), [_x((6,), seed=1), _x((6,), seed=2)]
+
+
+@pytest.mark.parametrize("fmt", ["keras", "h5", "json+weights.h5", "json+legacy.h5"])
+def test_merge_model_round_trips_in_every_format(fmt, tmp_path):
+    model, xs = _merge_model()
+    _randomize(model)
+    if fmt in ("keras", "h5"):
+        model.save(tmp_path / f"m.{fmt}")
+        loaded = load_model(tmp_path / f"m.{fmt}")
+    else:
+        wpath = tmp_path / ("m.weights.h5" if fmt.endswith("weights.h5") else "w.h5")
+        model.save_weights(wpath)
+        loaded = model_from_json(model.to_json())
+        loaded.load_weights(wpath)
+    _check_same(model, loaded, xs)
+    assert loaded.input_names == ["a", "b"] and loaded.output_names == ["main", "aux"]
+
+
+def test_shared_layer_lists_one_inbound_node_per_call_and_round_trips(tmp_path):
+    a, b = Input(shape=(5,)), Input(shape=(5,))
+    shared = layers.Dense(3, name="shared")
+    out = layers.Concatenate()([shared(a), shared(b)])
+    model = Model([a, b], out)
+    _randomize(model)
+    entry = next(e for e in model.get_config()["layers"] if e["name"] == "shared")
+    assert len(entry["inbound_nodes"]) == 2
+    cat = next(e for e in model.get_config()["layers"] if e["class_name"] == "Concatenate")
+    refs = [t["config"]["keras_history"] for t in cat["inbound_nodes"][0]["args"][0]]
+    assert refs == [["shared", 0, 0], ["shared", 1, 0]]
+    model.save(tmp_path / "s.keras")
+    loaded = load_model(tmp_path / "s.keras")
+    assert len(loaded.get_layer("shared")._inbound_nodes) == 2
+    _check_same(model, loaded, [_x((5,), seed=1), _x((5,), seed=2)])
+
+
+def test_nested_models_and_sequential_round_trip(tmp_path):
+    seq = Sequential([layers.Dense(4, activation="relu", input_shape=(3,)), layers.Dense(2)], name="tower")
+    inner_in = Input(shape=(2,))
+    inner = Model(inner_in, layers.Dense(3)(inner_in), name="inner")
+    x = Input(shape=(3,))
+    y = inner(seq(x))
+    model = Model(x, layers.Add()([y, inner(layers.Dense(2)(x))]))  # inner shared: two calls
+    _randomize(model)
+    model.save(tmp_path / "n.keras")
+    loaded = load_model(tmp_path / "n.keras")
+    assert isinstance(loaded.get_layer("tower"), Sequential)
+    _check_same(model, loaded, [_x((3,))])
+    seq_loaded = model_from_json(seq.to_json())
+    assert isinstance(seq_loaded, Sequential) and [l.name for l in seq_loaded.layers] == ["dense_1", "dense_2"]
+    seq.save(tmp_path / "seq.keras")
+    _check_same(seq, load_model(tmp_path / "seq.keras"), [_x((3,))])
+
+
+def test_config_uses_keras3_schema():
+    model, _ = _merge_model()
+    entry = json.loads(model.to_json())
+    assert (entry["class_name"], entry["module"]) == ("Functional", "keras.src.models.functional")
+    cfg = entry["config"]
+    assert cfg["input_layers"] == [["a", 0, 0], ["b", 0, 0]]
+    assert cfg["output_layers"] == [["main", 0, 0], ["aux", 0, 0]]
+    dense = next(e for e in cfg["layers"] if e["class_name"] == "Dense")
+    assert dense["module"] == "keras.layers" and dense["registered_name"] is None
+    assert dense["config"]["dtype"]["class_name"] == "DTypePolicy"
+    assert dense["config"]["kernel_initializer"]["module"] == "keras.initializers"
+    assert dense["inbound_nodes"][0]["args"][0]["class_name"] == "__keras_tensor__"
+    # A single-tensor model writes a flat reference, as Keras 3 does.
+    i = Input(shape=(2,), name="i")
+    m = Model(i, layers.Dense(1, name="o")(i))
+    assert m.get_config()["input_layers"] == ["i", 0, 0] and m.get_config()["output_layers"] == ["o", 0, 0]
+
+
+def test_reads_keras3_and_keras2_style_configs():
+    # A Keras 3 entry with keys we do not implement (quantization_config, input_axes) and a DTypePolicy,
+    # and a Keras 2 style config (node lists, batch_input_shape), both without warnings.
+    k3_dense = {"module": "keras.layers", "class_name": "Dense", "registered_name": None,
+                "config": {"name": "d", "trainable": True, "units": 2, "activation": "relu", "use_bias": True,
+                           "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
+                                     "registered_name": None},
+                           "kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform",
+                                                  "config": {"seed": None, "input_axes": None, "output_axes": None},
+                                                  "registered_name": None},
+                           "quantization_config": None},
+                "name": "d", "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {
+                    "shape": [None, 3], "dtype": "float32", "keras_history": ["x", 0, 0]}}], "kwargs": {}}]}
+    k3 = {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": "Functional",
+          "config": {"name": "f", "trainable": True, "input_layers": ["x", 0, 0], "output_layers": ["d", 0, 0],
+                     "layers": [{"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+                                 "config": {"batch_shape": [None, 3], "dtype": "float32", "sparse": False,
+                                            "ragged": False, "name": "x", "optional": False},
+                                 "name": "x", "inbound_nodes": []}, k3_dense]}}
+    k2 = {"class_name": "Model", "config": {"name": "g", "input_layers": [["x", 0, 0]], "output_layers": [["d", 0, 0]],
+          "layers": [{"class_name": "InputLayer", "name": "x", "inbound_nodes": [],
+                      "config": {"batch_input_shape": [None, 3], "dtype": "float32", "name": "x"}},
+                     {"class_name": "Dense", "name": "d", "inbound_nodes": [[["x", 0, 0, {}]]],
+                      "config": {"name": "d", "units": 2, "activation": "relu",
+                                 "kernel_initializer": {"class_name": "VarianceScaling",
+                                                        "config": {"scale": 1.0, "mode": "fan_avg",
+                                                                   "distribution": "uniform", "seed": None}}}}]}}
+    import warnings
+    for cfg in (k3, k2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            m = model_from_json(json.dumps(cfg))
+        assert m.output_shape == (None, 2) and m.get_layer("d").units == 2
+        x = _x((3,))
+        k, b = m.get_layer("d").get_weights()
+        np.testing.assert_allclose(_outs(m, [x])[0], np.maximum(x.numpy() @ k + b, 0), atol=1e-6)
+
+
+def test_unknown_config_keys_warn_and_unknown_classes_explain(tmp_path):
+    d = layers.Dense(2)
+    entry = kfunc_torch.saving.serialize_layer(d)
+    entry["config"]["frobnicate"] = 3
+    with pytest.warns(UserWarning, match="frobnicate"):
+        kfunc_torch.saving.deserialize_layer(entry)
+    entry["class_name"] = "NoSuchLayer"
+    with pytest.raises(ValueError, match="NoSuchLayer.*custom_objects"):
+        kfunc_torch.saving.deserialize_layer(entry)
+    with pytest.raises(ValueError, match="not valid JSON"):
+        model_from_json("{nope")
+
+
+# ---------------------------------------------------------------------------- custom objects
+class Scale(Layer):
+    """A custom layer with one weight (registered below under its own package)."""
+
+    def __init__(self, factor=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def build(self, input_shape):
+        self.w = self.add_weight("w", (input_shape[-1],), "ones")
+        self.built = True
+
+    def call(self, x):
+        return x * self.w * self.factor
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+def _scale_model(cls):
+    x = Input(shape=(3,))
+    model = Model(x, cls(factor=3.0, name="scale")(x))
+    _randomize(model)
+    return model
+
+
+def test_custom_layer_via_custom_objects_scope_and_registry(tmp_path):
+    model = _scale_model(Scale)
+    model.save(tmp_path / "c.keras")
+    with pytest.raises(ValueError, match="Scale"):
+        load_model(tmp_path / "c.keras")
+    _check_same(model, load_model(tmp_path / "c.keras", custom_objects={"Scale": Scale}), [_x((3,))])
+    with custom_object_scope({"Scale": Scale}):
+        _check_same(model, load_model(tmp_path / "c.keras"), [_x((3,))])
+    with CustomObjectScope({"Scale": Scale}):
+        assert model_from_json(model.to_json()).get_layer("scale").factor == 3.0
+
+    @register_keras_serializable(package="tests_saving")
+    class Scale2(Scale):
+        pass
+    model2 = _scale_model(Scale2)
+    assert json.loads(model2.to_json())["config"]["layers"][1]["registered_name"] == "tests_saving>Scale2"
+    model2.save(tmp_path / "c2.keras")
+    loaded = load_model(tmp_path / "c2.keras")
+    assert type(loaded.get_layer("scale")) is Scale2
+    _check_same(model2, loaded, [_x((3,))])
+
+
+# ---------------------------------------------------------------------------- Lambda: code only on opt-in
+def test_lambda_refused_by_default_and_loaded_with_safe_mode_false(tmp_path):
+    offset = 0.5  # a closure value travels with the function
+    x = Input(shape=(4,))
+    h = layers.Dense(3)(x)
+    y = layers.Lambda(lambda t: torch.tanh(t) + offset)(h)
+    model = Model(x, y)
+    _randomize(model)
+    model.save(tmp_path / "l.keras")
+    with pytest.raises(UnsafeLoadError, match="safe_mode=False"):
+        load_model(tmp_path / "l.keras")
+    with pytest.raises(ValueError, match="safe_mode=False"):
+        model_from_json(model.to_json())
+    loaded = load_model(tmp_path / "l.keras", safe_mode=False)
+    xs = [_x((4,))]
+    k, b = model.layers[1].get_weights()
+    np.testing.assert_allclose(_outs(loaded, xs)[0], np.tanh(xs[0].numpy() @ k + b) + 0.5, atol=1e-6)
+    _check_same(model, loaded, xs)
+
+
+def _double(t):
+    return t * 2
+
+
+def test_lambda_with_named_function_needs_registration_or_opt_in(tmp_path):
+    x = Input(shape=(2,))
+    model = Model(x, layers.Lambda(_double)(x))
+    text = model.to_json()
+    with pytest.raises(ValueError, match="_double"):
+        model_from_json(text)
+    assert _outs(model_from_json(text, custom_objects={"_double": _double}), [torch.ones(1, 2)])[0].tolist() == [[2, 2]]
+    assert _outs(model_from_json(text, safe_mode=False), [torch.ones(1, 2)])[0].tolist() == [[2, 2]]
+
+
+# ---------------------------------------------------------------------------- safety
+def _small_model():
+    x = Input(shape=(3,))
+    model = Model(x, layers.Dense(2, name="out")(layers.Dense(4, name="hidden")(x)))
+    _randomize(model)
+    return model
+
+
+def test_failed_writes_leave_previous_file_intact(tmp_path, monkeypatch):
+    model = _small_model()
+    real_writestr, real_dataset = zipfile.ZipFile.writestr, h5py.Group.create_dataset
+    calls = {"n": 0}
+
+    def failing_writestr(self, name, data, *a, **k):
+        if name == "model.weights.h5":  # metadata/config already in the temp file: fail midway
+            raise OSError("disk full")
+        return real_writestr(self, name, data, *a, **k)
+
+    def failing_dataset(self, *a, **k):
+        calls["n"] += 1
+        if calls["n"] > 1:  # the first array is written, then the "disk" fills
+            raise OSError("disk full")
+        return real_dataset(self, *a, **k)
+
+    for name, save in (("m.keras", model.save), ("m.weights.h5", model.save_weights), ("m.h5", model.save),
+                       ("w.h5", model.save_weights)):
+        path = tmp_path / name
+        save(path)
+        before = path.read_bytes()
+        _randomize(model)  # the failed save would write different bytes
+        calls["n"] = 0
+        with monkeypatch.context() as mp:
+            mp.setattr(zipfile.ZipFile, "writestr", failing_writestr)
+            mp.setattr(h5py.Group, "create_dataset", failing_dataset)
+            with pytest.raises(OSError, match="disk full"):
+                save(path)
+        assert path.read_bytes() == before, name
+        load_model(path) if name != "w.h5" and not name.endswith("weights.h5") else model.load_weights(path)
+    assert sorted(os.listdir(tmp_path)) == ["m.h5", "m.keras", "m.weights.h5", "w.h5"]  # no temp files left
+
+
+def test_truncated_corrupt_and_foreign_files_name_the_file(tmp_path):
+    model = _small_model()
+    model.save(tmp_path / "m.keras")
+    model.save_weights(tmp_path / "m.weights.h5")
+    data = (tmp_path / "m.keras").read_bytes()
+    (tmp_path / "trunc.keras").write_bytes(data[: len(data) // 2])
+    (tmp_path / "text.keras").write_text("hello")
+    (tmp_path / "trunc.weights.h5").write_bytes((tmp_path / "m.weights.h5").read_bytes()[:600])
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("readme.txt", "not a model")
+    (tmp_path / "foreign.keras").write_bytes(buf.getvalue())
+    for name in ("trunc.keras", "text.keras", "foreign.keras"):
+        with pytest.raises(SavedFileError, match=name):
+            load_model(tmp_path / name)
+    with pytest.raises(SavedFileError, match="trunc.weights.h5"):
+        model.load_weights(tmp_path / "trunc.weights.h5")
+    with pytest.raises(ValueError, match="missing.keras") as info:
+        load_model(tmp_path / "missing.keras")
+    assert isinstance(info.value, FileNotFoundError)
+    with pytest.raises(ValueError, match="weights only"):
+        load_model(tmp_path / "m.weights.h5")
+
+
+def test_mismatched_weights_name_layer_weight_and_both_shapes(tmp_path):
+    model = _small_model()
+    model.save_weights(tmp_path / "m.weights.h5")
+    model.save_weights(tmp_path / "legacy.h5")
+    x = Input(shape=(3,))
+    other = Model(x, layers.Dense(3, name="out")(layers.Dense(4, name="hidden")(x)))
+    before = [w.copy() for w in other.get_weights()]
+    for name in ("m.weights.h5", "legacy.h5"):
+        with pytest.raises(ValueError, match=r'"kernel" of layer "out" has shape \(4, 3\).*\(4, 2\)'):
+            other.load_weights(tmp_path / name)
+        for a, b in zip(before, other.get_weights()):  # nothing was changed by the failed load
+            np.testing.assert_array_equal(a, b)
+    with pytest.warns(UserWarning, match="Skipping"):
+        other.load_weights(tmp_path / "m.weights.h5", skip_mismatch=True)
+    for a, b in zip(other.get_layer("hidden").get_weights(), model.get_layer("hidden").get_weights()):
+        np.testing.assert_array_equal(a, b)  # the layer that fits was loaded
+
+
+def test_torch_state_dict_round_trip(tmp_path):
+    model, xs = _merge_model()
+    _randomize(model)
+    torch.save(model.state_dict(), tmp_path / "sd.pt")
+    clone = model_from_json(model.to_json())
+    clone.load_state_dict(torch.load(tmp_path / "sd.pt", weights_only=True))
+    _check_same(model, clone, xs)
+
+
+# ---------------------------------------------------------------------------- Keras 2 HDF5 written by hand
+def _write_tf_keras_h5(path, layer_arrays, full_model_group=False):
+    """Write weights the way tf.keras's save_weights('w.h5') lays them out."""
+    with h5py.File(path, "w") as f:
+        g = f.create_group("model_weights") if full_model_group else f
+        g.attrs["layer_names"] = np.array([n.encode() for n, _ in layer_arrays])
+        g.attrs["backend"] = b"tensorflow"
+        g.attrs["keras_version"] = b"2.15.0"
+        for lname, arrays in layer_arrays:
+            lg = g.create_group(lname)
+            names = [f"{lname}/{w}:0" for w, _ in arrays]
+            lg.attrs["weight_names"] = np.array([n.encode() for n in names])
+            for n, (_, a) in zip(names, arrays):
+                lg.create_dataset(n, data=a)
+
+
+def test_loads_tf_keras_style_hdf5_weights_by_order_and_by_name(tmp_path):
+    rng = np.random.default_rng(0)
+    k1, b1 = rng.normal(size=(3, 4)).astype("f4"), rng.normal(size=4).astype("f4")
+    k2, b2 = rng.normal(size=(4, 2)).astype("f4"), rng.normal(size=2).astype("f4")
+    _write_tf_keras_h5(tmp_path / "w.h5", [("input_1", []), ("dense_1", [("kernel", k1), ("bias", b1)]),
+                                           ("dense_2", [("kernel", k2), ("bias", b2)])])
+    x = _x((3,))
+    expected = np.maximum(x.numpy() @ k1 + b1, 0) @ k2 + b2   # independent numpy forward pass
+    inp = Input(shape=(3,))
+    model = Model(inp, layers.Dense(2, name="b")(layers.Dense(4, activation="relu", name="a")(inp)))
+    model.load_weights(tmp_path / "w.h5")  # by order: names differ
+    np.testing.assert_allclose(_outs(model, [x])[0], expected, atol=1e-5)
+    inp = Input(shape=(3,))
+    named = Model(inp, layers.Dense(2, name="dense_2")(layers.Dense(4, activation="relu", name="dense_1")(inp)))
+    named.load_weights(tmp_path / "w.h5", by_name=True)
+    np.testing.assert_allclose(_outs(named, [x])[0], expected, atol=1e-5)
+    _write_tf_keras_h5(tmp_path / "full.h5", [("dense_1", [("kernel", k1), ("bias", b1)]),
+                                              ("dense_2", [("kernel", k2), ("bias", b2)])], full_model_group=True)
+    named.load_weights(tmp_path / "full.h5")
+    np.testing.assert_allclose(_outs(named, [x])[0], expected, atol=1e-5)
+    inp = Input(shape=(3,))
+    short = Model(inp, layers.Dense(2)(inp))
+    with pytest.raises(ValueError, match="2 layers.*1 layers with weights"):
+        short.load_weights(tmp_path / "w.h5")
+
+
+# ---------------------------------------------------------------------------- training resumes
+_has_fit = callable(getattr(Model, "fit", None)) and callable(getattr(Model, "compile", None)) \
+    and Model.compile is not torch.nn.Module.compile
+
+
+@pytest.mark.skipif(not _has_fit, reason="the trainer (compile/fit) is not in this tree yet")
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop"])
+def test_fit_resumes_with_the_same_loss_trajectory(optimizer, tmp_path):
+    rng = np.random.default_rng(0)
+    xs, ys = rng.normal(size=(64, 3)).astype("f4"), rng.normal(size=(64, 2)).astype("f4")
+    model = _small_model()
+    model.compile(optimizer=optimizer, loss="mse")
+    model.fit(xs, ys, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    model.save(tmp_path / "t.keras")
+    loaded = load_model(tmp_path / "t.keras")
+    assert loaded.compiled
+    h1 = model.fit(xs, ys, epochs=3, batch_size=16, shuffle=False, verbose=0).history["loss"]
+    h2 = loaded.fit(xs, ys, epochs=3, batch_size=16, shuffle=False, verbose=0).history["loss"]
+    np.testing.assert_allclose(h1, h2, rtol=1e-5)

@@ -40,7 +40,7 @@ def get_compile_config(model) -> dict | None:
     opt = getattr(model, "optimizer", None)
     cfg = {"optimizer": optimizers.serialize(opt) if isinstance(opt, optimizers.Optimizer) else None}
     for key in ("loss", "loss_weights", "metrics", "weighted_metrics"):
-        value = getattr(model, f"_compile_{key}", getattr(model, key, None) if key == "loss" else None)
+        value = getattr(model, f"_compile_{key}", getattr(model, key, None) if key in ("loss", "loss_weights") else None)
         cfg[key] = value if _jsonable(value) else None
     return cfg
 
@@ -104,9 +104,11 @@ def _restore_optimizer(model, data: bytes, source: str) -> None:
         state = torch.load(io.BytesIO(data), weights_only=True)
     except Exception as e:  # noqa: BLE001 - any unpickling failure means a corrupt entry
         raise SavedFileError(f"{source}: the optimizer state ({_OPTIMIZER_FILE}) is corrupt: {e}") from None
-    if state.get("kind") == "kfunc" and hasattr(opt, "_states"):
+    from .. import optimizers
+    if state.get("kind") == "kfunc" and isinstance(opt, optimizers.Optimizer):
         if not opt.built:
-            opt.build(list(model.parameters()))
+            # The same parameter list the trainer builds with (so per-weight states line up).
+            opt.build([p for p in model.trainable_weights if p.requires_grad])
         if len(opt._states) != len(state["states"]):
             raise ValueError(f"{source}: the optimizer state covers {len(state['states'])} weights, but the model "
                              f"trains {len(opt._states)}. It was saved from another architecture.")
