@@ -117,6 +117,15 @@ class _BaseConv(Layer):
         axis = -1 if self.data_format == "channels_last" else 1
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: cin})
 
+    def _torch_format(self, param):
+        """Store a torch-layout kernel in channels_last memory format when the data is channels_last:
+        torch's conv would otherwise copy the kernel to that format on every call."""
+        if self.data_format == "channels_last":
+            fmt = torch.channels_last_3d if param.dim() == 5 else torch.channels_last
+            with torch.no_grad():
+                param.data = param.data.contiguous(memory_format=fmt)
+        return param
+
     def _add_bias(self, n: int):
         if not self.use_bias:
             self.bias = None
@@ -189,6 +198,7 @@ class _Conv(_BaseConv):
         shape = self.kernel_size + (cin // self.groups, self.filters)
         self.kernel = self.add_weight("kernel", shape, self.kernel_initializer, regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint, layout=_kernel_layout(self.rank))
+        self._torch_format(self.kernel)
         self._add_bias(self.filters)
         self._set_spec(cin)
         self.built = True
@@ -300,6 +310,7 @@ class _ConvTranspose(_BaseConv):
         shape = self.kernel_size + (self.filters, cin)
         self.kernel = self.add_weight("kernel", shape, self.kernel_initializer, regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint, layout=_kernel_layout(self.rank))
+        self._torch_format(self.kernel)
         self._add_bias(self.filters)
         self._set_spec(cin)
         self.built = True
@@ -317,7 +328,11 @@ class _ConvTranspose(_BaseConv):
         y = self._op(x, self.kernel, self.bias, self._t_strides, self._t_padding, self._t_output_padding, 1,
                      self._t_dilation)
         if self._crop is not None:
-            y = y[self._crop]
+            # The one layout copy we make: without it the cropped view would be copied by every
+            # consumer (torch convs and our BatchNormalization need dense channels_last data).
+            fmt = torch.channels_last_3d if y.dim() == 5 else torch.channels_last
+            y = y[self._crop].contiguous(memory_format=fmt if self.data_format == "channels_last"
+                                         else torch.contiguous_format)
         y = sp.from_torch(y, self.rank, self.data_format)
         return y if self._act is None else self._act(y)
 
@@ -372,9 +387,9 @@ class _DepthwiseConv(_BaseConv):
     def _build_depthwise(self, cin: int, name: str):
         shape = self.kernel_size + (cin, self.depth_multiplier)
         self._cin = cin
-        return self.add_weight(name, shape, self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-                               constraint=self.depthwise_constraint,
-                               layout=_depthwise_layout(self.rank, cin, self.depth_multiplier))
+        return self._torch_format(self.add_weight(
+            name, shape, self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint, layout=_depthwise_layout(self.rank, cin, self.depth_multiplier)))
 
     def build(self, input_shape):
         cin = self._in_channels(input_shape)
@@ -445,6 +460,7 @@ class _SeparableConv(_DepthwiseConv):
             "pointwise_kernel", (1,) * self.rank + (cin * self.depth_multiplier, self.filters),
             self.pointwise_initializer, regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint, layout=_kernel_layout(self.rank))
+        self._torch_format(self.pointwise_kernel)
         self._add_bias(self.filters)
         self._set_spec(cin)
         self.built = True
