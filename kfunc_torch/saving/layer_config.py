@@ -25,7 +25,8 @@ from .registry import get_registered_name, resolve
 _QUIET_KEYS = {"quantization_config", "optional", "ragged", "lora_rank", "lora_alpha", "build_config",
                "autocast", "zero_output_for_mask", "seed", "input_axes", "output_axes", "synchronized",
                "sparse", "dtype", "batch_input_shape", "trainable", "name", "unroll", "implementation",
-               "time_major", "compile_config", "registered_name", "module", "use_legacy_config"}
+               "time_major", "compile_config", "registered_name", "module", "use_legacy_config",
+               "renorm_clipping", "renorm_momentum"}  # only used when "renorm" is on (which warns)
 _OBJECT_KINDS = {"initializer": "initializers", "regularizer": "regularizers", "constraint": "constraints"}
 
 
@@ -64,6 +65,18 @@ def _keras3_objects(value):
     return value
 
 
+# Keys our layers write (Keras 2 options) that Keras 3.15's constructors reject (checked against Keras
+# 3.15.1): dropped on writing when they carry no meaning there, so Keras 3 can load our files.
+_KERAS3_DROP = {"implementation": None, "input_length": None, "rms_scaling": False}
+
+
+def _drop_keras2_only(config: dict) -> dict:
+    for key, harmless in _KERAS3_DROP.items():
+        if key in config and (harmless is None or config[key] == harmless):
+            del config[key]
+    return config
+
+
 def dtype_policy(name: str) -> dict:
     return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name}, "registered_name": None}
 
@@ -87,7 +100,7 @@ def serialize_layer(layer, with_build: bool = True) -> dict:
         config.pop("batch_input_shape", None)
         if isinstance(config.get("dtype"), str):
             config["dtype"] = dtype_policy(config["dtype"])
-        config = _keras3_objects(config)
+        config = _keras3_objects(_drop_keras2_only(config))
     registered = get_registered_name(cls)
     module = "keras.layers"
     if isinstance(layer, Model):
@@ -201,7 +214,8 @@ def clean_layer_config(cls, config: dict, custom_objects=None, safe_mode: bool =
     accepted, open_kw = _init_params(cls)
     if not open_kw:
         dropped = [k for k in config if k not in accepted]
-        loud = [k for k in dropped if k not in _QUIET_KEYS]
+        # An option that is off (None/False/0) changes nothing: only options that are on are worth a warning.
+        loud = [k for k in dropped if k not in _QUIET_KEYS and not _is_off(config[k])]
         if loud:
             warnings.warn(f'Layer "{config.get("name")}" ({cls.__name__}): ignoring config keys this implementation '
                           f"does not support: {', '.join(sorted(loud))}.", UserWarning, stacklevel=4)
@@ -223,6 +237,10 @@ def _nested_layer(parent_cls, entry, custom_objects, safe_mode):
     cls = resolve(entry["class_name"], entry.get("registered_name"), custom_objects)
     return {"class_name": entry["class_name"],
             "config": clean_layer_config(cls, entry.get("config") or {}, custom_objects, safe_mode)}
+
+
+def _is_off(value) -> bool:
+    return value is None or value is False or (isinstance(value, (int, float, str, list, dict, tuple)) and not value)
 
 
 def deserialize_layer(entry: dict, custom_objects=None, safe_mode: bool = True):
