@@ -360,7 +360,7 @@ class Layer(nn.Module):
 
     def _run_on_meta(self, margs, mkwargs):
         state = {k: torch.empty_like(v, device="meta") for k, v in self.state_dict(keep_vars=True).items()}
-        with torch.no_grad():
+        with torch.no_grad(), torch.device("meta"):  # factory calls in call() (K.random_normal) follow
             return torch.func.functional_call(self, state, tuple(margs), mkwargs, strict=False, tie_weights=True)
 
     def _meta_infer(self, args, kwargs):
