@@ -302,3 +302,23 @@ for mname, model in models.items():
     detail = "\n".join(f"--- {k}\nkeras:\n{''.join(map(str, keras_res[k]))}\nours:\n{''.join(map(str, ours.get(k)))}"
                        for k in mismatches[:2])
     assert not mismatches, f"{len(mismatches)} summaries differ: {mismatches}\n{detail}"
+
+
+def test_keras3_print_fn_gets_the_whole_table_in_one_call_like_keras3():
+    kfunc_torch.set_compat("keras3")
+    i = Input((4,))
+    calls = _lines(Model(i, Dense(2)(i)))
+    assert len(calls) == 1 and calls[0].endswith(" Non-trainable params: 0 (0.00 B)\n")
+
+
+def test_row_params_add_up_to_total_and_expand_nested_lists_inner_layers():
+    i = Input((4,))
+    inner = Model(i, Dense(3)(Dense(5)(i)))
+    j = Input((4,))
+    outer = Model(j, Dense(2)(inner(j)))
+    lines = _lines(outer, expand_nested=True)
+    rows = [l for l in lines if "(" in l and not l.startswith(("Model", "Layer"))]
+    names = [r.split()[0] if not r.startswith("  └") else r.split()[1] for r in rows]
+    assert names == ["input_2", "model_1", "input_1", "dense_2", "dense_1", "dense_3"]
+    top = [r for r in rows if not r.startswith(" ")]
+    assert sum(int(r[55:65]) for r in top if r[55:65].strip()) == outer.count_params() == 25 + 18 + 8
