@@ -44,7 +44,7 @@ def _transition(x, reduction, name):
     return L.AveragePooling2D(2, strides=2, name=name + "_pool")(x)
 
 
-def DenseNet(blocks, include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
+def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None,
              classes=1000, classifier_activation="softmax", name="densenet"):
     """A DenseNet with ``blocks`` conv blocks in each of its four dense blocks (121: 6, 12, 24, 16).
 
@@ -77,7 +77,7 @@ def DenseNet(blocks, include_top=True, weights=None, input_tensor=None, input_sh
     return finish_model(input_tensor, img_input, x, name, weights)
 
 
-def DenseNet121(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
+def DenseNet121(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
                 classifier_activation="softmax", name="densenet121"):
     """DenseNet121; default input 224x224x3 (at least 32x32).
 

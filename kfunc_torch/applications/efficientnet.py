@@ -88,8 +88,8 @@ def _mbconv(inputs, activation, drop_rate, name, filters_in, filters_out, kernel
 
 
 def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rate=0.2, drop_connect_rate=0.2,
-                 depth_divisor=8, activation="swish", blocks_args="default", name="efficientnet", include_top=True,
-                 weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
+                 depth_divisor=8, activation="swish", blocks_args="default", name="efficientnet",
+                 include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
                  classifier_activation="softmax"):
     """An EfficientNet of the given width/depth multipliers and default resolution.
 
@@ -154,7 +154,7 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
 
 
 def _variant(fn_name, width, depth, size, dropout):
-    def build(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
+    def build(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
               classifier_activation="softmax", name=fn_name.lower()):
         return EfficientNet(width, depth, size, dropout, name=name, include_top=include_top, weights=weights,
                             input_tensor=input_tensor, input_shape=input_shape, pooling=pooling, classes=classes,

@@ -74,7 +74,7 @@ def _block8(x, i):
     return L.concatenate([b1, b3, bd, bp], axis=ax, name=f"mixed{9 + i}")
 
 
-def InceptionV3(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
+def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
                 classifier_activation="softmax", name="inception_v3"):
     """InceptionV3; default input 299x299x3 (at least 75x75).
 

@@ -44,7 +44,7 @@ _BLOCKS = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), 
            (512, 1), (1024, 2), (1024, 1))
 
 
-def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, include_top=True, weights=None,
+def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, include_top=True, weights="imagenet",
               input_tensor=None, pooling=None, classes=1000, classifier_activation="softmax", name=None):
     """MobileNet v1; default input 224x224x3 (128, 160, 192 or 224 square sizes have pretrained
     weights in Keras; at least 32x32). ``alpha`` scales every layer's filters.

@@ -70,7 +70,7 @@ def _stage(x, filters, blocks, stride1=2, name=None):
     return x
 
 
-def ResNet50(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
+def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
              classifier_activation="softmax", name="resnet50"):
     """ResNet50: stages of 3, 4, 6, 3 bottleneck blocks; default input 224x224x3 (at least 32x32).
 

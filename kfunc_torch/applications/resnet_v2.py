@@ -45,7 +45,7 @@ def _stage(x, filters, blocks, stride1=2, name=None):
     return _preact_block(x, filters, stride=stride1, name=f"{name}_block{blocks}")
 
 
-def ResNet50V2(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
+def ResNet50V2(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
                classifier_activation="softmax", name="resnet50v2"):
     """ResNet50V2: stages of 3, 4, 6, 3 pre-activation blocks; default input 224x224x3.
 

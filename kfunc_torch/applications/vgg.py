@@ -19,8 +19,9 @@ __all__ = ["VGG16", "VGG19", "preprocess_input", "decode_predictions"]
 
 def _vgg(convs_per_block, name, include_top, weights, input_tensor, input_shape, pooling, classes,
          classifier_activation):
-    weights = check_weights(weights, include_top, classes, name.upper(),
-                            f"{name}_weights_tf_dim_ordering_tf_kernels", pooling)
+    stem = "vgg16" if convs_per_block[2] == 3 else "vgg19"
+    weights = check_weights(weights, include_top, classes, stem.upper(), f"{stem}_weights_tf_dim_ordering_tf_kernels",
+                            pooling)
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=224, min_size=32,
                                                     data_format=backend.image_data_format(),
                                                     require_flatten=include_top, weights=weights)
@@ -41,8 +42,8 @@ def _vgg(convs_per_block, name, include_top, weights, input_tensor, input_shape,
     return finish_model(input_tensor, img_input, x, name, weights)
 
 
-def VGG16(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
-          classifier_activation="softmax"):
+def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
+          classifier_activation="softmax", name="vgg16"):
     """VGG16: 13 convolutions in 5 blocks (2, 2, 3, 3, 3); default input 224x224x3 (at least 32x32).
 
     Example::
@@ -50,12 +51,12 @@ def VGG16(include_top=True, weights=None, input_tensor=None, input_shape=None, p
         >>> VGG16(weights=None, include_top=False).output_shape
         (None, None, None, 512)
     """
-    return _vgg((2, 2, 3, 3, 3), "vgg16", include_top, weights, input_tensor, input_shape, pooling, classes,
+    return _vgg((2, 2, 3, 3, 3), name, include_top, weights, input_tensor, input_shape, pooling, classes,
                 classifier_activation)
 
 
-def VGG19(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
-          classifier_activation="softmax"):
+def VGG19(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
+          classifier_activation="softmax", name="vgg19"):
     """VGG19: 16 convolutions in 5 blocks (2, 2, 4, 4, 4); default input 224x224x3 (at least 32x32).
 
     Example::
@@ -63,7 +64,7 @@ def VGG19(include_top=True, weights=None, input_tensor=None, input_shape=None, p
         >>> VGG19(weights=None).count_params()
         143667240
     """
-    return _vgg((2, 2, 4, 4, 4), "vgg19", include_top, weights, input_tensor, input_shape, pooling, classes,
+    return _vgg((2, 2, 4, 4, 4), name, include_top, weights, input_tensor, input_shape, pooling, classes,
                 classifier_activation)
 
 

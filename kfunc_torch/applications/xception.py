@@ -27,7 +27,7 @@ def _shortcut(x, filters, axis):
     return L.BatchNormalization(axis=axis)(r)
 
 
-def Xception(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=1000,
+def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
              classifier_activation="softmax", name="xception"):
     """The Xception network; default input 299x299x3 (at least 71x71).
 
@@ -40,8 +40,8 @@ def Xception(include_top=True, weights=None, input_tensor=None, input_shape=None
     weights = check_weights(weights, include_top, classes, "Xception", "xception_weights_tf_dim_ordering_tf_kernels",
                             pooling)
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=299, min_size=71,
-                                                    data_format=backend.image_data_format(), require_flatten=include_top,
-                                                    weights=weights)
+                                                    data_format=backend.image_data_format(),
+                                                    require_flatten=include_top, weights=weights)
     img_input = image_input(input_tensor, input_shape)
     ax = channel_axis()
 
