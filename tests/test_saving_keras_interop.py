@@ -99,6 +99,16 @@ for name, code in inputs["cases"].items():
     out = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)
     result[name] = [np.asarray(o) for o in (out if isinstance(out, list) else [out])]
     result[name + "_json"] = model.to_json()
+# Compiled and trained models: saved mid-training, then training goes on in Keras.
+X, Y = inputs["train_x"], inputs["train_y"]
+for name, opt in (("adam", keras.optimizers.Adam(0.01)), ("rmsprop", keras.optimizers.RMSprop(0.01, momentum=0.5))):
+    i = keras.Input((6,))
+    model = keras.Model(i, L.Dense(2)(L.Dense(8, activation="tanh")(i)))
+    model.set_weights([rng.random(w.shape).astype("float32") * 0.5 - 0.25 for w in model.get_weights()])
+    model.compile(optimizer=opt, loss="mse")
+    model.fit(X, Y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    model.save(os.path.join(folder, "trained_" + name + ".keras"))
+    result["trained_" + name] = model.fit(X, Y, epochs=2, batch_size=16, shuffle=False, verbose=0).history["loss"]
 """
 
 
@@ -107,7 +117,27 @@ def keras_written(tmp_path_factory):
     folder = str(tmp_path_factory.mktemp("from_keras"))
     arrays = {"folder": folder, "cases": {n: _dedent(c[0]) for n, c in _CASES.items()}}
     arrays.update({"x_" + n: _case_inputs(n) for n in _CASES})
+    arrays.update(_train_data())
     return folder, run_keras(_KERAS_WRITES, arrays)
+
+
+def _train_data():
+    rng = np.random.default_rng(11)
+    return {"train_x": rng.normal(size=(64, 6)).astype("float32"), "train_y": rng.normal(size=(64, 2)).astype("float32")}
+
+
+_has_fit = callable(getattr(Model, "fit", None)) and Model.compile is not torch.nn.Module.compile
+
+
+@pytest.mark.skipif(not _has_fit, reason="the trainer (compile/fit) is not in this tree yet")
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop"])
+def test_training_resumes_from_a_keras3_file_like_in_keras(optimizer, keras_written):
+    folder, res = keras_written
+    data = _train_data()
+    model = load_model(os.path.join(folder, f"trained_{optimizer}.keras"))
+    assert model.compiled
+    hist = model.fit(data["train_x"], data["train_y"], epochs=2, batch_size=16, shuffle=False, verbose=0)
+    np.testing.assert_allclose(hist.history["loss"], res[f"trained_{optimizer}"], rtol=1e-4)
 
 
 def _dedent(code):
@@ -179,6 +209,10 @@ for name in inputs["names"]:
     clone = keras.models.model_from_json(inputs["json_" + name])
     clone.load_weights(os.path.join(folder, name + ".weights.h5"))
     result[name + "_weights"] = pred(clone)
+for name in inputs["trained"]:
+    model = keras.saving.load_model(os.path.join(folder, name + ".keras"))
+    result[name] = model.fit(inputs["train_x"], inputs["train_y"], epochs=2, batch_size=16, shuffle=False,
+                             verbose=0).history["loss"]
 """
 
 
@@ -196,7 +230,23 @@ def test_our_files_load_into_keras3_with_the_same_predictions(tmp_path):
         arrays["json_" + name] = model.to_json()
         arrays["x_" + name] = _case_inputs(name)
         expected[name] = _predict(model, arrays["x_" + name])
+    arrays.update(_train_data())
+    arrays["trained"] = []
+    if _has_fit:  # compiled, trained models: Keras goes on training from our optimizer state
+        for opt in ("adam", "rmsprop"):
+            from kfunc_torch import optimizers
+            i = Input(shape=(6,))
+            model = Model(i, layers.Dense(2)(layers.Dense(8, activation="tanh")(i)))
+            model.compile(optimizer=optimizers.Adam(0.01) if opt == "adam" else optimizers.RMSprop(0.01, momentum=0.5),
+                          loss="mse")
+            model.fit(arrays["train_x"], arrays["train_y"], epochs=2, batch_size=16, shuffle=False, verbose=0)
+            model.save(tmp_path / f"trained_{opt}.keras")
+            expected[f"trained_{opt}"] = model.fit(arrays["train_x"], arrays["train_y"], epochs=2, batch_size=16,
+                                                   shuffle=False, verbose=0).history["loss"]
+            arrays["trained"].append(f"trained_{opt}")
     res = run_keras(_KERAS_READS, arrays)
+    for name in arrays["trained"]:
+        np.testing.assert_allclose(res[name], expected[name], rtol=1e-4, err_msg=name)
     for name in names:
         for key in (name, name + "_weights"):
             for got, want in zip(res[key], expected[name]):

@@ -20,6 +20,7 @@ import zipfile
 import torch
 
 from .config import _safe, model_from_config_dict, model_to_dict
+from .optimizer_h5 import read_optimizer_vars, write_optimizer_vars
 from .files import SavedFileError, atomic_write, check_exists, file_kind, open_h5
 from .weights_h5 import apply_plan, legacy_model_config, read_keras3, read_legacy, write_keras3, write_legacy
 
@@ -36,13 +37,31 @@ def get_compile_config(model) -> dict | None:
     getter = getattr(model, "get_compile_config", None)
     if callable(getter):
         return getter()
-    from .. import optimizers
     opt = getattr(model, "optimizer", None)
-    cfg = {"optimizer": optimizers.serialize(opt) if isinstance(opt, optimizers.Optimizer) else None}
+    cfg = {"optimizer": serialize_optimizer(opt)}
     for key in ("loss", "loss_weights", "metrics", "weighted_metrics"):
         value = getattr(model, f"_compile_{key}", getattr(model, key, None) if key in ("loss", "loss_weights") else None)
         cfg[key] = value if _jsonable(value) else None
     return cfg
+
+
+def serialize_optimizer(opt) -> dict | None:
+    """Keras 3's optimizer entry (module ``keras.optimizers``) with every constructor argument.
+
+    Example: ``serialize_optimizer(Adam(0.01))["config"]["beta_1"] == 0.9``."""
+    from .. import optimizers
+    from .layer_config import _init_params
+    if not isinstance(opt, optimizers.Optimizer):
+        return None
+    config = dict(opt.get_config())
+    # get_config may list only the base options; constructor arguments kept as attributes
+    # (beta_1, momentum, rho, ...) are added so that a reload builds the same optimizer.
+    accepted, _ = _init_params(type(opt))
+    for key in sorted(accepted - set(config)):
+        value = getattr(opt, key, None)
+        if isinstance(value, (bool, int, float, str)):
+            config[key] = value
+    return {"module": "keras.optimizers", "class_name": type(opt).__name__, "config": config, "registered_name": None}
 
 
 def _jsonable(value) -> bool:
@@ -86,7 +105,9 @@ def _optimizer_state(model) -> bytes | None:
         return None
     if hasattr(opt, "_states"):  # kfunc_torch optimizers keep per-parameter state in _states
         state = {"kind": "kfunc", "iterations": int(opt.iterations),
-                 "states": [{k: v.detach().cpu() for k, v in s.items()} for s in opt._states]}
+                 "states": [{k: v.detach().cpu() for k, v in s.items()} for s in opt._states],
+                 # Scalars some optimizers keep besides per-weight slots (Nadam's schedule product).
+                 "scalars": {k: float(getattr(opt, k)) for k in ("_u_product",) if hasattr(opt, k)}}
     elif isinstance(opt, torch.optim.Optimizer):
         state = {"kind": "torch", "state_dict": opt.state_dict()}
     else:
@@ -116,6 +137,8 @@ def _restore_optimizer(model, data: bytes, source: str) -> None:
             for k, v in saved.items():
                 mine[k].copy_(v.to(mine[k].device))
         opt.iterations = state["iterations"]
+        for k, v in state.get("scalars", {}).items():
+            setattr(opt, k, v)
     elif state.get("kind") == "torch" and isinstance(opt, torch.optim.Optimizer):
         opt.load_state_dict(state["state_dict"])
 
@@ -143,6 +166,8 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
     weights = io.BytesIO()
     with open_h5(weights, "w") as f:
         write_keras3(f, model)
+        if include_optimizer and compile_cfg is not None:
+            write_optimizer_vars(f, model)
     meta = {"keras_version": KERAS_FORMAT_VERSION, "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
             "saved_by": "kfunc_torch"}
     with atomic_write(path) as tmp:
@@ -188,13 +213,16 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
                              "HDF5 signature). Pass a file written by model.save().")
     config, weights, opt_state = _read_archive(path)
     model = model_from_config_dict(config, custom_objects=custom_objects, safe_mode=_safe(safe_mode))
+    compile_cfg = config.get("compile_config")
     with open_h5(io.BytesIO(weights)) as f:
         apply_plan(read_keras3(f, model, f"{path} (model.weights.h5)"))
-    compile_cfg = config.get("compile_config")
-    if compile and compile_cfg and _has_trainer(model):
-        _compile_from_config(model, compile_cfg)
-        if opt_state is not None:
-            _restore_optimizer(model, opt_state, path)
+        if compile and compile_cfg and _has_trainer(model):
+            _compile_from_config(model, compile_cfg)
+            # Our exact state file first; else the Keras 3 layout (files written by Keras).
+            if opt_state is not None:
+                _restore_optimizer(model, opt_state, path)
+            else:
+                read_optimizer_vars(f, model, path)
     return model
 
 
