@@ -1,6 +1,8 @@
-"""Optimizers with Keras names, defaults and update formulas, as ``torch.optim.Optimizer`` subclasses.
+"""Optimizers with Keras names, defaults and update formulas.
 
-Keras 3's formulas differ from torch's in places (RMSprop keeps epsilon inside the square root and
+These are not ``torch.optim.Optimizer`` subclasses (building one imports torch's compiler stack, seconds
+of start-up), but they follow its protocol: ``param_groups``, ``zero_grad``, ``step``, ``state_dict``, so
+``torch.amp.GradScaler`` drives them. Keras 3's formulas differ from torch's in places (RMSprop keeps epsilon inside the square root and
 applies the learning rate before momentum; Adam folds the bias corrections into the step size, so its
 epsilon is an "epsilon hat"), so each ``step`` here applies Keras's formula with ``torch._foreach_*``
 kernels (one launch per op for all parameters). The parameters are given late: Keras creates the
@@ -24,7 +26,7 @@ from . import _lr_schedules as schedules
 from ._lr_schedules import LearningRateSchedule
 
 
-class Optimizer(torch.optim.Optimizer):
+class Optimizer:
     """Base of the Keras optimizers: learning rate (float or schedule), clipping, weight decay.
 
     Subclasses define ``_init_state(p)`` (a dict of state tensors) and ``_update(params, grads, states, lr)``.
@@ -80,13 +82,40 @@ class Optimizer(torch.optim.Optimizer):
     def build(self, params) -> None:
         """Attach the parameters (called by fit on the first step)."""
         params = [p for p in params if p.requires_grad]
-        torch.optim.Optimizer.__init__(self, params, {"lr": 0.0})
         self._params = params
+        self.param_groups = [{"params": params, "lr": 0.0}]
+        self.state = {}
         self._states = [self._init_state(p) for p in params]
         self.built = True
 
     def _init_state(self, p) -> dict:
         return {}
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop the gradients (set to None: the next backward writes fresh ones without a zeroing kernel)."""
+        for p in self._params:
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad.zero_()
+
+    def state_dict(self) -> dict:
+        """Slot tensors, iteration count and learning rate (for checkpoints)."""
+        return {"iterations": self.iterations, "learning_rate": self._lr,
+                "states": [dict(s) for s in self._states] if self.built else None,
+                "extra": {k: v for k, v in self.__dict__.items() if k == "_u_product"}}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.iterations = state["iterations"]
+        self._lr = state["learning_rate"]
+        self.__dict__.update(state.get("extra", {}))
+        if state.get("states") is not None:
+            if not self.built:
+                raise ValueError("Build the optimizer (optimizer.build(model.trainable_weights)) before loading "
+                                 "its state.")
+            for mine, theirs in zip(self._states, state["states"]):
+                for k, v in theirs.items():
+                    mine[k].copy_(v)
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -355,7 +384,7 @@ def get(identifier):
 
     Example: ``optimizers.get("adam").learning_rate`` is ``0.001``.
     """
-    if isinstance(identifier, torch.optim.Optimizer):
+    if isinstance(identifier, (Optimizer, torch.optim.Optimizer)):
         return identifier
     if isinstance(identifier, str):
         cls = _BY_NAME.get(identifier.lower())

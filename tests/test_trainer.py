@@ -170,11 +170,11 @@ def test_seed000_two_inputs_two_outputs_list_and_dict():
     if not hasattr(kfunc_torch.layers, "LSTM"):
         pytest.skip("LSTM not written yet")
     model = _seed000_multi_io()
-    headline_data = np.random.randint(1, 1000, size=(64, 100))
-    additional_data = np.random.random((64, 5))
-    labels = np.random.randint(2, size=(64, 1))
+    headline_data = np.random.randint(1, 1000, size=(32, 100))
+    additional_data = np.random.random((32, 5))
+    labels = np.random.randint(2, size=(32, 1))
     model.compile(optimizer="rmsprop", loss="binary_crossentropy", loss_weights=[1., 0.2])
-    h = model.fit([headline_data, additional_data], [labels, labels], epochs=2, batch_size=32, verbose=0)
+    h = model.fit([headline_data, additional_data], [labels, labels], epochs=1, batch_size=32, verbose=0)
     assert list(h.history) == ["loss", "main_output_loss", "aux_output_loss"]
     np.testing.assert_allclose(h.history["loss"][0], h.history["main_output_loss"][0]
                                + 0.2 * h.history["aux_output_loss"][0], rtol=1e-5)
