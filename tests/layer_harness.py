@@ -199,15 +199,17 @@ for i, c in enumerate(inputs["cases"]):
     out = layer(x, **kw)
     out = [np.array(keras.ops.convert_to_numpy(o)) for o in (out if isinstance(out, (list, tuple)) else [out])]
     result[i] = {"count": layer.count_params(), "weights": w_before, "sym": sym_shape, "out": out,
+                 "config_keys": sorted(layer.get_config()),
                  "w_after": [np.array(w) for w in layer.get_weights()]}
 """
 
 
-def keras_parity(cases: list[Case], namespace: dict | None = None) -> dict:
+def keras_parity(cases: list[Case], namespace: dict | None = None, config_keys: bool = False) -> dict:
     """Compare every case with real Keras 3 (one subprocess) and return Keras's raw results by index.
 
     ``namespace`` (default: ``kfunc_torch.layers``' names) is where ``Case.ours``/``Case.src`` is
-    evaluated on our side. Fails with the case's source in the message.
+    evaluated on our side. ``config_keys=True`` also requires every key of Keras's get_config() in
+    ours (so configs saved by Keras load here). Fails with the case's source in the message.
     """
     ns = {"layers": _layers, **vars(_layers)}
     ns.update(namespace or {})
@@ -219,15 +221,18 @@ def keras_parity(cases: list[Case], namespace: dict | None = None) -> dict:
     failures = []
     for i, c in enumerate(cases):
         try:
-            _compare_case(c, res[i], arrays[f"x{i}"], ns)
+            _compare_case(c, res[i], arrays[f"x{i}"], ns, config_keys)
         except AssertionError as e:
             failures.append(f"[{i}] {c.ours or c.src} on {c.input_shape}: {e}")
     assert not failures, "Keras parity failures:\n" + "\n".join(failures)
     return res
 
 
-def _compare_case(c: Case, k: dict, x, ns: dict) -> None:
+def _compare_case(c: Case, k: dict, x, ns: dict, config_keys: bool) -> None:
     layer = eval(c.ours or c.src, dict(ns))
+    if config_keys:
+        missing = sorted(set(k["config_keys"]) - set(layer.get_config()))
+        assert not missing, f"get_config() lacks Keras's keys {missing}"
     if _is_multi(c.input_shape):
         sym = layer([kfunc_torch.Input(shape=s) for s in c.input_shape])
     else:

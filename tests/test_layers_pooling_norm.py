@@ -181,4 +181,4 @@ def test_keras_parity():
         Case("UnitNormalization()", (6,)),
         Case("UnitNormalization(axis=[1, 2])", (3, 4)),
     ]
-    keras_parity(cases)
+    keras_parity(cases, config_keys=True)

@@ -122,6 +122,7 @@ def test_keras_parity():
         Case("Cropping2D(1, data_format='channels_first')", (2, 5, 6)),
         Case("Cropping3D(((1, 0), (0, 1), (1, 1)))", (4, 4, 5, 2)),
         Case("ZeroPadding1D((2, 1))", (4, 3)),
+        Case("ZeroPadding1D(1, data_format='channels_first')", (3, 4)),
         Case("ZeroPadding2D(((1, 0), (0, 2)))", (3, 4, 2)),
         Case("ZeroPadding2D(1, data_format='channels_first')", (2, 3, 4)),
         Case("ZeroPadding3D((1, 0, 2))", (2, 2, 3, 2)),
@@ -143,7 +144,7 @@ def test_keras_parity():
         Case("GaussianNoise(0.5)", (6,)),
         Case("AlphaDropout(0.5)", (6,)),
     ]
-    keras_parity(cases)
+    keras_parity(cases, config_keys=True)
 
 
 @requires_keras

@@ -97,9 +97,12 @@ class BatchNormalization(_GammaBeta):
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
-                 synchronized=False, **kwargs):
+                 synchronized=False, renorm=False, renorm_clipping=None, renorm_momentum=0.99, **kwargs):
         if not isinstance(axis, int):
             raise TypeError(f"BatchNormalization: axis must be an int; received axis={axis!r}.")
+        if renorm:
+            raise ValueError("BatchNormalization(renorm=True) (batch renormalization) is not supported by "
+                             "kfunc_torch yet; use renorm=False.")
         super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                          gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
         if not 0.0 <= momentum <= 1.0:
@@ -108,6 +111,7 @@ class BatchNormalization(_GammaBeta):
         self.moving_mean_initializer = _initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = _initializers.get(moving_variance_initializer)
         self.synchronized = synchronized
+        self.renorm, self.renorm_clipping, self.renorm_momentum = False, renorm_clipping, renorm_momentum
 
     def build(self, input_shape):
         (c,) = self._axes_sizes(input_shape)
@@ -150,7 +154,8 @@ class BatchNormalization(_GammaBeta):
         return {**super().get_config(), "momentum": self.momentum,
                 "moving_mean_initializer": _initializers.serialize(self.moving_mean_initializer),
                 "moving_variance_initializer": _initializers.serialize(self.moving_variance_initializer),
-                "synchronized": self.synchronized}
+                "synchronized": self.synchronized, "renorm": self.renorm,
+                "renorm_clipping": self.renorm_clipping, "renorm_momentum": self.renorm_momentum}
 
 
 class LayerNormalization(_GammaBeta):

@@ -100,11 +100,11 @@ def _pairs(value, rank: int, arg: str, owner: str) -> tuple:
 
 class _Spatial(Layer):
     rank = 2
+    _has_format = True  # Keras 3's Cropping1D/UpSampling1D have no data_format: (batch, steps, features)
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        # Rank-1 layers are always (batch, steps, features), as in Keras.
-        self.data_format = "channels_last" if self.rank == 1 else sp.data_format(data_format)
+        self.data_format = sp.data_format(data_format) if self._has_format else "channels_last"
         self.input_spec = InputSpec(ndim=self.rank + 2)
         self._first = 1 if self.data_format == "channels_last" else 2  # first spatial axis
 
@@ -122,7 +122,7 @@ class _Spatial(Layer):
 
     def get_config(self):
         config = super().get_config()
-        if self.rank > 1:
+        if self._has_format:
             config["data_format"] = self.data_format
         return config
 
@@ -158,6 +158,7 @@ class _Cropping(_Spatial):
 class Cropping1D(_Cropping):
     """Crops steps: ``Cropping1D((1, 2))`` on (None, 10, 4) gives (None, 7, 4)."""
     rank = 1
+    _has_format = False
 
     def __init__(self, cropping=(1, 1), **kwargs):
         super().__init__(cropping, **kwargs)
@@ -205,8 +206,8 @@ class ZeroPadding1D(_ZeroPadding):
     """Pads steps with zeros: ``ZeroPadding1D(2)`` on (None, 10, 4) gives (None, 14, 4)."""
     rank = 1
 
-    def __init__(self, padding=1, **kwargs):
-        super().__init__(padding, **kwargs)
+    def __init__(self, padding=1, data_format=None, **kwargs):
+        super().__init__(padding, data_format, **kwargs)
 
 
 class ZeroPadding2D(_ZeroPadding):
@@ -245,6 +246,7 @@ class _UpSampling(_Spatial):
 class UpSampling1D(_UpSampling):
     """Repeats each step ``size`` times: ``UpSampling1D(2)`` on (None, 5, 3) gives (None, 10, 3)."""
     rank = 1
+    _has_format = False
 
     def __init__(self, size=2, **kwargs):
         super().__init__(size, **kwargs)
