@@ -1,16 +1,19 @@
 """Turning per-process results into the tables ``python -m bench`` prints (Markdown).
 
-``summarize(raw)`` -> per (workload, impl): median metric over repeats + status.
-``render(summary, machine, device)`` -> the text: main table with ratios and targets, the graph
-construction table (time per layer), and the peak-memory table.
+``summarize(raw)`` -> per (workload, impl): medians over repeats of the wall-clock metric
+(``value``) and of its CPU-time twin (``cpu_value``: this process's CPU seconds, robust when other
+tenants share the machine). ``render`` prints the main table twice (wall, CPU), the median step
+times, the graph-construction table (time per layer), peak memory and the targets.
 """
 from __future__ import annotations
 
 import statistics
 
-from .workloads import BY_NAME, KERAS, KFUNC, TORCH
+from .workloads import BY_NAME, CPU_METRIC, KERAS, KFUNC, TORCH
 
 IMPL_COLS = (KFUNC, TORCH, KERAS)
+_EXTRAS = ("graph_forward_us", "numpy_roundtrip_us", "build_s", "summary_s", "cpu_build_s", "cpu_summary_s",
+           "cuda_peak_mb", "step_ms_median", "cpu_step_ms_median", "fit_wall_s", "load_start", "load_end")
 
 
 def summarize(raw: dict) -> dict:
@@ -20,15 +23,17 @@ def summarize(raw: dict) -> dict:
         w = BY_NAME[wname]
         ok = [r for r in runs if r.get("status") == "ok"]
         if ok:
-            vals = [r[w.metric] for r in ok]
-            entry = {"status": "ok", "value": statistics.median(vals), "values": vals,
+            entry = {"status": "ok", "value": statistics.median(r[w.metric] for r in ok),
+                     "values": [r[w.metric] for r in ok],
                      "rss_peak_mb": statistics.median(r["rss_peak_mb"] for r in ok),
-                     "rss_start_mb": statistics.median(r["rss_start_mb"] for r in ok)}
-            for extra in ("graph_forward_us", "numpy_roundtrip_us", "build_s", "summary_s", "cuda_peak_mb",
-                          "step_ms_median", "fit_wall_s"):
+                     "rss_start_mb": statistics.median(r["rss_start_mb"] for r in ok),
+                     "timing": ok[0].get("timing", "")}
+            cm = CPU_METRIC.get(w.metric)
+            if cm and all(cm in r for r in ok):
+                entry["cpu_value"] = statistics.median(r[cm] for r in ok)
+            for extra in _EXTRAS:
                 if all(extra in r for r in ok):
                     entry[extra] = statistics.median(r[extra] for r in ok)
-            entry["timing"] = ok[0].get("timing", "")
         else:
             last = runs[-1] if runs else {"status": "error", "reason": "not run"}
             entry = {"status": last.get("status", "error"), "reason": last.get("reason", "")}
@@ -44,110 +49,156 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}"
 
 
-def _cell(entry) -> str:
+def _ok(entry, key="value") -> bool:
+    return bool(entry) and entry["status"] == "ok" and key in entry
+
+
+def _cell(entry, key="value") -> str:
     if entry is None:
         return "-"
     if entry["status"] == "ok":
-        return _fmt(entry["value"])
+        return _fmt(entry[key]) if key in entry else "-"
     return f"{entry['status']}: {entry.get('reason', '')[:60]}"
 
 
-def _ratio(summary, w, a, b):
-    """Speed ratio a vs b for throughputs, time ratio a/b for time metrics; None if missing."""
+def _ratio(summary, w, a, b, key="value"):
+    """Value of a over value of b (a speed ratio for throughputs, a time ratio for times)."""
     ea, eb = summary.get((w.name, a)), summary.get((w.name, b))
-    if not ea or not eb or ea["status"] != "ok" or eb["status"] != "ok" or not eb["value"]:
+    if not _ok(ea, key) or not _ok(eb, key) or not eb[key]:
         return None
-    return ea["value"] / eb["value"]
+    return ea[key] / eb[key]
 
 
-def targets(summary: dict, device: str) -> list[tuple[str, str, str]]:
-    """(target, measured, verdict) rows: the project's performance targets."""
+def _verdict(ok):
+    return "N/A" if ok is None else ("met" if ok else "MISSED")
+
+
+def targets(summary: dict, device: str) -> list[tuple]:
+    """(target, wall measurement, CPU measurement, verdict wall, verdict CPU) rows."""
     rows = []
 
-    def verdict(ok):
-        return "N/A" if ok is None else ("met" if ok else "MISSED")
+    def ratio_row(label, w, a, b, test):
+        got = [_ratio(summary, w, a, b, key) for key in ("value", "cpu_value")]
+        rows.append((label, *("-" if r is None else f"{r:.2f}x" for r in got),
+                     *(_verdict(None if r is None else test(r)) for r in got)))
 
     for w in BY_NAME.values():
         if w.group == "fit":
-            r = _ratio(summary, w, KFUNC, TORCH)
-            rows.append((f"{w.name}: kfunc >= 0.95x torch", "-" if r is None else f"{r:.2f}x",
-                         verdict(None if r is None else r >= 0.95)))
+            ratio_row(f"{w.name}: kfunc >= 0.95x torch", w, KFUNC, TORCH, lambda r: r >= 0.95)
             if w.name in ("mlp_fit", "lstm_qa_fit"):
-                r = _ratio(summary, w, KFUNC, KERAS)
-                rows.append((f"{w.name}: kfunc >= 2x Keras 3", "-" if r is None else f"{r:.2f}x",
-                             verdict(None if r is None else r >= 2.0)))
+                ratio_row(f"{w.name}: kfunc >= 2x Keras 3", w, KFUNC, KERAS, lambda r: r >= 2.0)
         elif w.group == "latency":
-            r = _ratio(summary, w, KFUNC, TORCH)
-            rows.append((f"{w.name}: kfunc time <= 1.2x torch forward", "-" if r is None else f"{r:.2f}x",
-                         verdict(None if r is None else r <= 1.2)))
+            ratio_row(f"{w.name}: kfunc time <= 1.2x torch forward", w, KFUNC, TORCH, lambda r: r <= 1.2)
     big, mid = summary.get(("build_chain_10000", KFUNC)), summary.get(("build_chain_1000", KFUNC))
-    if big and big["status"] == "ok":
-        rows.append(("build_chain_10000: build+summary < 1 s", f"{big['value']:.3f} s", verdict(big["value"] < 1.0)))
-        if mid and mid["status"] == "ok":
-            growth = (big["value"] / 10000) / (mid["value"] / 1000)
-            rows.append(("chain build+summary linear (per-layer time 10k/1k <= 1.5)", f"{growth:.2f}",
-                         verdict(growth <= 1.5)))
+    if _ok(big):
+        vals = [big.get(k) for k in ("value", "cpu_value")]
+        rows.append(("build_chain_10000: build+summary < 1 s", *(f"{v:.3f} s" if v else "-" for v in vals),
+                     *(_verdict(None if v is None else v < 1.0) for v in vals)))
+        if _ok(mid):
+            gr = [(big[k] / 10000) / (mid[k] / 1000) if k in big and k in mid else None for k in ("value", "cpu_value")]
+            rows.append(("chain build+summary linear: per-layer time 10k / 1k <= 1.5",
+                         *("-" if g is None else f"{g:.2f}" for g in gr),
+                         *(_verdict(None if g is None else g <= 1.5) for g in gr)))
     else:
-        rows.append(("build_chain_10000: build+summary < 1 s", _cell(big), "N/A"))
-    jit_rows = [w for w in BY_NAME.values() if w.group == "fit" and (w.name, "kfunc_jit") in summary]
-    if device.startswith("cuda") and jit_rows:
-        for w in jit_rows:
-            r = _ratio(summary, w, "kfunc_jit", TORCH)
-            rows.append((f"{w.name}: CUDA jit_compile faster than eager torch", "-" if r is None else f"{r:.2f}x",
-                         verdict(None if r is None else r > 1.0)))
+        rows.append(("build_chain_10000: build+summary < 1 s", _cell(big), "-", "N/A", "N/A"))
+    jit = [w for w in BY_NAME.values() if w.group == "fit" and (w.name, "kfunc_jit") in summary]
+    if device.startswith("cuda") and jit:
+        for w in jit:
+            ratio_row(f"{w.name}: CUDA jit_compile faster than eager torch", w, "kfunc_jit", TORCH, lambda r: r > 1.0)
     else:
-        rows.append(("CUDA jit_compile faster than eager hand-written", "-", "N/A (no GPU run)"))
+        rows.append(("CUDA jit_compile faster than eager hand-written", "-", "-", "N/A (no GPU)", "N/A (no GPU)"))
     return rows
 
 
-def render(summary: dict, machine: str, device: str) -> str:
-    impls = list(IMPL_COLS) + (["kfunc_jit"] if any(k[1] == "kfunc_jit" for k in summary) else [])
-    lines = [machine, "", "| workload | unit | " + " | ".join(impls) + " | kfunc/torch | kfunc/keras |",
+def _main_table(summary, impls, key, title) -> list[str]:
+    lines = ["", title, "", "| workload | unit | " + " | ".join(impls) + " | kfunc/torch | kfunc/keras |",
              "|---" * (4 + len(impls)) + "|"]
     for w in BY_NAME.values():
         if w.group == "build" or not any((w.name, i) in summary for i in impls):
             continue
-        cells = [_cell(summary.get((w.name, i))) for i in impls]
+        cells = [_cell(summary.get((w.name, i)), key) for i in impls]
         rts = []
         for other in (TORCH, KERAS):
-            r = _ratio(summary, w, KFUNC, other)
+            r = _ratio(summary, w, KFUNC, other, key)
             rts.append("-" if r is None else (f"{r:.2f}x" if w.higher_better else f"time {r:.2f}x"))
         lines.append(f"| {w.name} | {w.unit} | " + " | ".join(cells) + " | " + " | ".join(rts) + " |")
-    lat = summary.get(("mlp_predict_latency", KFUNC))
-    tl = summary.get(("mlp_predict_latency", TORCH))
-    if lat and lat["status"] == "ok" and "graph_forward_us" in lat:
-        lines.append(f"\nkfunc model(x) under no_grad (graph forward only): {lat['graph_forward_us']:.1f} us/call")
-    if tl and tl["status"] == "ok" and "numpy_roundtrip_us" in tl:
-        lines.append(f"torch forward with numpy in/out: {tl['numpy_roundtrip_us']:.1f} us/call")
+    return lines
 
+
+def _step_table(summary, impls) -> list[str]:
+    """Median step time per fit workload: robust to stalls, where the mean rate carries bursts."""
+    rows = []
+    for w in BY_NAME.values():
+        if w.group != "fit":
+            continue
+        es = [summary.get((w.name, i)) for i in impls]
+        if not any(_ok(e, "step_ms_median") for e in es):
+            continue
+        cells = [f"{e['step_ms_median']:.2f} / {e.get('cpu_step_ms_median', float('nan')):.2f}"
+                 if _ok(e, "step_ms_median") else "-" for e in es]
+        r = _ratio(summary, w, TORCH, KFUNC, "step_ms_median")
+        rc = _ratio(summary, w, TORCH, KFUNC, "cpu_step_ms_median")
+        rows.append(f"| {w.name} | " + " | ".join(cells) +
+                    f" | {'-' if r is None else f'{r:.2f}x'} / {'-' if rc is None else f'{rc:.2f}x'} |")
+    if not rows:
+        return []
+    return ["", "Median step time, wall ms / CPU ms:", "",
+            "| workload | " + " | ".join(impls) + " | kfunc/torch speed (wall / CPU) |",
+            "|---" * (2 + len(impls)) + "|"] + rows
+
+
+def _build_table(summary, impls) -> list[str]:
     build = [w for w in BY_NAME.values() if w.group == "build" and any((w.name, i) in summary for i in impls)]
-    if build:
-        lines += ["", "| graph | layers | kfunc build s | kfunc summary s | kfunc us/layer | keras total s | keras us/layer |",
-                  "|---|---|---|---|---|---|---|"]
-        for w in build:
-            k, ke = summary.get((w.name, KFUNC)), summary.get((w.name, KERAS))
-            n = w.kwargs["n_layers"]
-            kc = ([f"{k['build_s']:.3f}", f"{k['summary_s']:.3f}", f"{k['value'] / n * 1e6:.0f}"]
-                  if k and k["status"] == "ok" else [_cell(k), "-", "-"])
-            kec = ([f"{ke['value']:.3f}", f"{ke['value'] / n * 1e6:.0f}"] if ke and ke["status"] == "ok"
-                   else [_cell(ke), "-"])
-            lines.append(f"| {w.kwargs['topology']} | {n} | " + " | ".join(kc + kec) + " |")
+    if not build:
+        return []
+    lines = ["", "Graph construction + summary() (wall s; CPU s in the us/layer column's parenthesis):", "",
+             "| graph | layers | kfunc build s | kfunc summary s | kfunc us/layer (CPU) | keras total s | keras us/layer (CPU) |",
+             "|---|---|---|---|---|---|---|"]
+    for w in build:
+        k, ke = summary.get((w.name, KFUNC)), summary.get((w.name, KERAS))
+        n = w.kwargs["n_layers"]
 
-    lines += ["", "| workload | peak RSS MiB: " + " | ".join(impls) + " |", "|---" * (1 + len(impls)) + "|"]
+        def per_layer(e):
+            return f"{e['value'] / n * 1e6:.0f} ({e.get('cpu_value', float('nan')) / n * 1e6:.0f})"
+
+        kc = ([f"{k['build_s']:.3f}", f"{k['summary_s']:.3f}", per_layer(k)] if _ok(k) else [_cell(k), "-", "-"])
+        kec = [f"{ke['value']:.3f}", per_layer(ke)] if _ok(ke) else [_cell(ke), "-"]
+        lines.append(f"| {w.kwargs['topology']} | {n} | " + " | ".join(kc + kec) + " |")
+    return lines
+
+
+def _memory_table(summary, impls) -> list[str]:
+    lines = ["", "Peak memory (RSS high-water mark of the process, MiB; CUDA peak allocated where on a GPU):", "",
+             "| workload | " + " | ".join(impls) + " |", "|---" * (1 + len(impls)) + "|"]
     for w in BY_NAME.values():
         if w.group in ("fit", "forward") and any((w.name, i) in summary for i in impls):
             cells = []
             for i in impls:
                 e = summary.get((w.name, i))
-                if e and e["status"] == "ok":
-                    c = f"{e['rss_peak_mb']:.0f}"
-                    if "cuda_peak_mb" in e:
-                        c += f" (cuda {e['cuda_peak_mb']:.0f})"
-                    cells.append(c)
-                else:
-                    cells.append("-")
+                c = "-"
+                if _ok(e):
+                    c = f"{e['rss_peak_mb']:.0f}" + (f" (cuda {e['cuda_peak_mb']:.0f})" if "cuda_peak_mb" in e else "")
+                cells.append(c)
             lines.append(f"| {w.name} | " + " | ".join(cells) + " |")
+    return lines
 
-    lines += ["", "| target | measured | verdict |", "|---|---|---|"]
-    lines += [f"| {t} | {m} | {v} |" for t, m, v in targets(summary, device)]
+
+def render(summary: dict, machine: str, device: str) -> str:
+    impls = list(IMPL_COLS) + (["kfunc_jit"] if any(k[1] == "kfunc_jit" for k in summary) else [])
+    lines = [machine]
+    loads = [e[k] for e in summary.values() if _ok(e) for k in ("load_start", "load_end") if k in e]
+    if loads:
+        lines.append(f"load average during the runs: {min(loads):.1f} .. {max(loads):.1f}")
+    lines += _main_table(summary, impls, "value", "Wall clock (medians over repeats):")
+    lat, tl = summary.get(("mlp_predict_latency", KFUNC)), summary.get(("mlp_predict_latency", TORCH))
+    if _ok(lat, "graph_forward_us"):
+        lines.append(f"\nkfunc model(x) under no_grad (graph forward only): {lat['graph_forward_us']:.1f} us/call")
+    if _ok(tl, "numpy_roundtrip_us"):
+        lines.append(f"torch forward with numpy in/out: {tl['numpy_roundtrip_us']:.1f} us/call")
+    lines += _main_table(summary, impls, "cpu_value", "Process CPU time (medians over repeats):")
+    lines += _step_table(summary, impls)
+    lines += _build_table(summary, impls)
+    lines += _memory_table(summary, impls)
+    lines += ["", "| target | wall | CPU | verdict (wall) | verdict (CPU) |", "|---|---|---|---|---|"]
+    lines += ["| " + " | ".join(r) + " |" for r in targets(summary, device)]
     return "\n".join(lines)

@@ -47,3 +47,7 @@ WORKLOADS = [
 ] + [_build(t, n) for t in ("chain", "dag") for n in (100, 1000, 10000)]
 
 BY_NAME = {w.name: w for w in WORKLOADS}
+
+# The CPU-time twin of each metric (process CPU seconds instead of wall seconds).
+CPU_METRIC = {"samples_per_s": "cpu_samples_per_s", "images_per_s": "cpu_images_per_s",
+              "median_us": "cpu_median_us", "total_s": "cpu_total_s"}

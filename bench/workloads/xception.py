@@ -30,5 +30,6 @@ def run(impl, cfg):
     calls = 1 if cfg.quick else 3
     out = median_call_us(lambda: model.predict_on_batch(x), calls, 1, syncer(cfg.device))
     out["images_per_s"] = BATCH / (out["median_us"] * 1e-6)
+    out["cpu_images_per_s"] = BATCH / (out["cpu_median_us"] * 1e-6)
     out["params"] = int(sum(int(np.prod(w.shape)) for w in model.weights))
     return out
