@@ -322,3 +322,31 @@ def test_row_params_add_up_to_total_and_expand_nested_lists_inner_layers():
     assert names == ["input_2", "model_1", "input_1", "dense_2", "dense_1", "dense_3"]
     top = [r for r in rows if not r.startswith(" ")]
     assert sum(int(r[55:65]) for r in top if r[55:65].strip()) == outer.count_params() == 25 + 18 + 8
+
+
+def test_seed004_multi_output_model_rows_match_the_seed_scrape():
+    Embedding, Conv1D, MaxPooling1D, GlobalMaxPooling1D = _try_layers(
+        "Embedding", "Conv1D", "MaxPooling1D", "GlobalMaxPooling1D")
+    # Earlier notebook cells made 5 Embeddings, 15 Conv1Ds and 6 MaxPooling1Ds (hence embedding_6...).
+    for _ in range(5):
+        Embedding(2, 2)
+    for _ in range(15):
+        Conv1D(1, 1)
+    for _ in range(6):
+        MaxPooling1D(2)
+    posts_input = Input(shape=(None,), dtype="int32", name="posts")
+    x = Embedding(input_dim=50000, output_dim=256)(posts_input)
+    x = Conv1D(filters=128, kernel_size=5, activation="relu")(x)
+    x = MaxPooling1D(5)(x)
+    x = Conv1D(256, 5, activation="relu")(x)
+    x = GlobalMaxPooling1D()(x)
+    x = Dense(128, activation="relu")(x)
+    model = Model(posts_input, [Dense(1, name="age")(x), Dense(10, activation="softmax", name="income")(x)])
+    ours = _lines(model)
+    seed = next(GOLDEN.parent.parent.parent.glob("shared/seeds/004_*"), None)
+    if seed is None:
+        pytest.skip("the seed tutorials are not available")
+    scraped = [l for l in seed.read_text().splitlines()
+               if l.startswith(("posts (InputLayer)", "embedding_6 (", "conv1d_16 (", "max_pooling1d_7 ("))]
+    assert len(scraped) == 4
+    assert all(line in ours for line in scraped), "\n".join(ours)
