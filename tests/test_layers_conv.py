@@ -134,9 +134,10 @@ def test_keras_parity():
 def _seed_models(L, Input, Model, emb):
     """The seed models, written once for both worlds (L = layers module)."""
     out = {}
-    # seed 001: three-output Conv1D model (vocabulary 50000 -> embeddings of 256 per the seed)
+    # seed 001: three-output Conv1D model. The seed writes Embedding(256, vocabulary_size) (input_dim
+    # 256, output_dim 50000); we keep its arguments. Without an Embedding layer: features of 256.
     posts = Input(shape=(None,), dtype="int32") if emb else Input(shape=(None, 256))
-    x = L.Embedding(50000, 256)(posts) if emb else posts
+    x = L.Embedding(256, 50000)(posts) if emb else posts
     x = L.Conv1D(128, 5, activation="relu")(x)
     x = L.MaxPooling1D(5)(x)
     x = L.Conv1D(256, 5, activation="relu")(x)
@@ -188,7 +189,7 @@ def _seed_models(L, Input, Model, emb):
 _SEED_SCRIPT = """
 import keras
 from keras import layers as L
-models = SEED_MODELS(L, keras.Input, keras.Model, False)
+models = SEED_MODELS(L, keras.Input, keras.Model, inputs["emb"])
 for name, m in models.items():
     outs = m.outputs
     result[name] = {"count": m.count_params(), "shapes": [tuple(o.shape) for o in outs]}
@@ -206,8 +207,9 @@ def test_seed_models_match_keras():
     import inspect
     src = inspect.getsource(_seed_models).replace("def _seed_models", "def SEED_MODELS")
     x = np.random.default_rng(1).standard_normal((2, 32, 32, 64)).astype(np.float32)
-    res = run_keras(src + _SEED_SCRIPT, {"x": x})
-    ours = _seed_models(layers, Input, Model, False)
+    emb = hasattr(layers, "Embedding")  # written by another module; use it once it exists
+    res = run_keras(src + _SEED_SCRIPT, {"x": x, "emb": emb})
+    ours = _seed_models(layers, Input, Model, emb)
     for name, m in ours.items():
         assert m.count_params() == res[name]["count"], name
         assert [tuple(o.shape) for o in m.outputs] == res[name]["shapes"], name
