@@ -45,8 +45,10 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
     """Top-k accuracy with class ids as targets. Example: ``sparse_top_k_categorical_accuracy(ids, p)``."""
     if y_true.dim() == y_pred.dim():
         y_true = y_true.squeeze(-1)
-    top = torch.topk(y_pred, min(k, y_pred.shape[-1]), dim=-1).indices
-    return (top == y_true.long().unsqueeze(-1)).any(-1).float()
+    # Ties count as hits (as Keras's in_top_k): the true class's score reaches the k-th largest score.
+    kth = torch.topk(y_pred, min(k, y_pred.shape[-1]), dim=-1).values[..., -1]
+    target = torch.take_along_dim(y_pred, y_true.long().unsqueeze(-1), dim=-1).squeeze(-1)
+    return (target >= kth).float()
 
 
 class Metric:
