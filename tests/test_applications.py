@@ -274,3 +274,15 @@ def test_preprocess_input_matches_keras(keras_results):
     np.testing.assert_allclose(ours, res["pre_uint8"], atol=1e-4)
     t = applications.densenet.preprocess_input(torch.from_numpy(img))
     np.testing.assert_allclose(t.numpy(), res["pre_densenet"], rtol=1e-5, atol=1e-4)
+
+
+def test_preprocess_input_on_a_symbolic_tensor_runs_inside_the_model():
+    inp = Input(shape=(4, 4, 3))
+    model = kfunc_torch.Model(inp, applications.vgg16.preprocess_input(inp))
+    img = np.random.default_rng(1).uniform(0, 255, (2, 4, 4, 3)).astype(np.float32)
+    with torch.no_grad():
+        out = model(torch.from_numpy(img)).numpy()
+    expected = img[..., ::-1] - np.array([103.939, 116.779, 123.68], dtype=np.float32)   # BGR minus means
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-4)
+    with pytest.raises(ValueError, match="unknown mode 'keras'"):
+        imagenet_utils.preprocess_input(img, mode="keras")

@@ -18,6 +18,8 @@ import numpy as np
 import torch
 
 from .. import backend
+from ..engine.keras_tensor import KerasTensor
+from ..engine.op_layer import apply_op
 
 # Channel means/stds of the ImageNet training set, RGB order (as Keras uses them).
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
@@ -34,7 +36,8 @@ def preprocess_input(x, data_format=None, mode="caffe"):
     ``mode``: ``'caffe'`` converts RGB to BGR and subtracts the ImageNet channel means (VGG,
     ResNet50); ``'tf'`` scales to [-1, 1] (Xception, InceptionV3, MobileNet); ``'torch'`` scales to
     [0, 1] then standardizes per channel (DenseNet). Accepts numpy arrays (integers become float32)
-    and torch tensors; unlike Keras it never modifies a numpy array in place.
+    and torch tensors; unlike Keras it never modifies a numpy array in place. On a symbolic tensor
+    (``preprocess_input(Input(shape=(224, 224, 3)))``) it records the preprocessing in the graph.
 
     Example::
 
@@ -49,9 +52,9 @@ def preprocess_input(x, data_format=None, mode="caffe"):
             x = x.float()
         return _preprocess(x, data_format, mode, flip=lambda t, ax: torch.flip(t, dims=(ax,)),
                            const=lambda v: torch.tensor(v, dtype=x.dtype, device=x.device))
-    if hasattr(x, "_keras_history"):
-        raise TypeError("preprocess_input received a symbolic tensor (the output of Input or a layer). Call it on "
-                        "numpy arrays or torch tensors of images before feeding them to the model.")
+    if isinstance(x, KerasTensor):  # inside a model: one op layer that preprocesses at run time
+        return apply_op(lambda t: preprocess_input(t, data_format=data_format, mode=mode), (x,),
+                        name="preprocess_input")
     x = np.asarray(x)
     x = x.astype(backend.floatx()) if not np.issubdtype(x.dtype, np.floating) else x.copy()
     if x.ndim < 3:
