@@ -41,7 +41,10 @@ def _is_kt(v) -> bool:
 
 
 def symbolic(fn):
-    """Record ``fn`` as an op layer when any argument (even inside a list) is a KerasTensor."""
+    """Record ``fn`` as an op layer when any argument (even inside a list) is a KerasTensor.
+
+    Example: ``@symbolic`` above ``def mean(x, axis=None, keepdims=False): ...``
+    """
     name = fn.__name__
 
     @functools.wraps(fn)

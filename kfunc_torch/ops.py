@@ -22,10 +22,19 @@ import torch.nn.functional as F
 
 from ._tensor_fns import (_t, abs, all, any, argmax, argmin, cast, ceil, cos, cumprod, cumsum, exp, floor,  # noqa: F401
                           is_keras_tensor, log, logsumexp, max, maximum, mean, min, minimum, ndim, ones_like, prod,
-                          relu, reshape as _k_reshape, round, sigmoid, sign, sin, softmax, softplus, softsign, sqrt,
+                          relu, round, sigmoid, sign, sin, softmax, softplus, softsign, sqrt,
                           square, stack, std, sum, symbolic, tanh, var, zeros_like)
 from ._tensor_fns import equal, greater, greater_equal, less, less_equal, not_equal  # noqa: F401
 from .engine.keras_tensor import KerasTensor, to_torch_dtype
+
+__all__ = ["abs", "absolute", "add", "all", "any", "arange", "argmax", "argmin", "cast", "ceil", "clip", "concatenate",
+           "convert_to_numpy", "convert_to_tensor", "cos", "cumprod", "cumsum", "divide", "dtype", "einsum", "equal",
+           "erf", "exp", "expand_dims", "eye", "floor", "full", "gelu", "greater", "greater_equal", "less",
+           "less_equal", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum",
+           "mod", "multiply", "ndim", "negative", "norm", "not_equal", "one_hot", "ones", "ones_like", "power", "prod",
+           "relu", "repeat", "reshape", "round", "shape", "sigmoid", "sign", "sin", "softmax", "softplus", "softsign",
+           "sort", "split", "sqrt", "square", "squeeze", "stack", "std", "stop_gradient", "subtract", "sum", "take",
+           "tanh", "tile", "top_k", "transpose", "var", "where", "zeros", "zeros_like"]
 
 
 def _bin(name, fn, doc):

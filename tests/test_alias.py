@@ -142,3 +142,21 @@ def test_seed_002_style_program_runs_unmodified():
     """)
     assert res["keys"] == ["accuracy", "loss"]
     assert res["labels"] == [64, 3] and res["pred"] == [64, 3]
+
+
+def test_load_ext_kfunc_torch_in_ipython():
+    pytest.importorskip("IPython")
+    res = _run("""
+        import io, json, contextlib
+        from IPython.core.interactiveshell import InteractiveShell
+        shell = InteractiveShell.instance()
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            shell.run_line_magic("load_ext", "kfunc_torch")
+            shell.run_cell("import keras; from keras.layers import Dense; v = keras.__version__")
+        import kfunc_torch
+        print(json.dumps({"printed": buf.getvalue(), "version": shell.user_ns["v"],
+                          "dense": shell.user_ns["Dense"] is kfunc_torch.layers.Dense}))
+    """)
+    assert "import keras` now uses kfunc_torch" in res["printed"]
+    assert res["version"] == "2.2.4" and res["dense"] is True

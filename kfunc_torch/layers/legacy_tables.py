@@ -19,6 +19,7 @@ _DIM_ORDERING = {"th": "channels_first", "tf": "channels_last", "default": None}
 
 
 def dim_ordering_to_data_format(value):
+    """Keras 1 ``dim_ordering`` to Keras 2 ``data_format``. Example: ``'th'`` -> ``'channels_first'``."""
     if value not in _DIM_ORDERING and value not in ("channels_first", "channels_last", None):
         raise ValueError(f"Unknown dim_ordering {value!r}: expected 'th' (channels_first), 'tf' (channels_last) "
                          "or 'default'. In Keras 2+ write data_format='channels_first' or 'channels_last'.")
@@ -134,10 +135,13 @@ CLASS_ALIASES = {
 
 
 def spec_for(class_name: str) -> dict | None:
-    """The Keras 1 spec of a layer class name, or None if it had no renamed arguments."""
+    """The Keras 1 spec of a layer class name, or None if it had no renamed arguments.
+
+    Example: ``spec_for("Dropout")["renames"]`` -> ``{'p': 'rate'}``
+    """
     return _SPECS.get(class_name)
 
 
 def all_specs() -> dict[str, dict]:
-    """Every class name with a spec (for tests and docs)."""
+    """Every class name with a spec (for tests and docs). Example: ``"LSTM" in all_specs()``."""
     return dict(_SPECS)
