@@ -18,6 +18,7 @@ import kfunc_torch
 from kfunc_torch import Input, KerasTensor, Model, Sequential, backend
 from kfunc_torch.engine import graph
 from kfunc_torch.layers import Dense, Lambda, add, concatenate
+from keras_oracle import requires_keras, run_keras
 
 
 def _mlp(inp_dim=8, hidden=4, out=2):
@@ -416,3 +417,55 @@ def test_nested_model_on_wrong_shape_is_a_value_error():
     inner = Model(i, Dense(2)(i))
     with pytest.raises(ValueError, match=r"\(None, 3\).*\(None, 5\)|\(None, 5\).*\(None, 3\)"):
         inner(Input((5,)))
+
+
+# ---------------------------------------------------------------- against real Keras 3
+_PARITY_SRC = '''
+def build(keras):
+    L = keras.layers
+    out = {}
+    a, b = keras.Input((6,)), keras.Input((5,))
+    h = L.Dense(8, activation="relu")(a)
+    out["two_io"] = keras.Model([a, b], [L.Dense(3)(L.concatenate([h, b])), L.Dense(1, activation="sigmoid")(h)])
+    x1, x2 = keras.Input((6,)), keras.Input((6,))
+    shared = L.Dense(4, activation="tanh")
+    out["shared"] = keras.Model([x1, x2], L.subtract([shared(x1), shared(x2)]))
+    i = keras.Input((6,))
+    inner = keras.Model(i, L.Dense(4, activation="relu")(L.Dense(5)(i)))
+    j, k = keras.Input((6,)), keras.Input((6,))
+    out["nested"] = keras.Model([j, k], L.Dense(2)(L.add([inner(j), inner(k)])))
+    return out
+'''
+
+
+@requires_keras
+def test_counts_weight_order_and_predictions_match_keras3():
+    rng = np.random.default_rng(0)
+    arrays = {"x6": rng.standard_normal((4, 6)).astype("float32"), "y6": rng.standard_normal((4, 6)).astype("float32"),
+              "x5": rng.standard_normal((4, 5)).astype("float32")}
+    feeds = {"two_io": ["x6", "x5"], "shared": ["x6", "y6"], "nested": ["x6", "y6"]}
+    res = run_keras(_PARITY_SRC + '''
+import keras
+FEEDS = %r
+for name, model in build(keras).items():
+    xs = [inputs[k] for k in FEEDS[name]]
+    pred = model.predict(xs, verbose=0)
+    result[name] = dict(count=model.count_params(), weights=[w.numpy() for w in model.weights],
+                        layers=[type(l).__name__ for l in model.layers],
+                        pred=pred if isinstance(pred, list) else [pred])
+''' % feeds, arrays=arrays)
+    kfunc_torch.set_compat("keras3")
+    ns = {}
+    exec(_PARITY_SRC, ns)
+    for name, model in ns["build"](kfunc_torch).items():
+        ref = res[name]
+        assert model.count_params() == ref["count"], name
+        # Our functional class is Model (Functional is an alias); Keras 3 names the class Functional.
+        assert [type(l).__name__.replace("Model", "Functional") for l in model.layers] == ref["layers"], name
+        assert [w.shape for w in model.get_weights()] == [w.shape for w in ref["weights"]], name
+        model.set_weights(ref["weights"])
+        with torch.no_grad():
+            out = model([torch.from_numpy(arrays[k]) for k in feeds[name]])
+        out = out if isinstance(out, list) else [out]
+        for o, p in zip(out, ref["pred"]):
+            np.testing.assert_allclose(o.numpy(), p, rtol=1e-5, atol=1e-5, err_msg=name)
