@@ -48,6 +48,11 @@ for _sub in ("core", "convolutional", "recurrent", "pooling", "normalization", "
              "noise", "advanced_activations", "local", "convolutional_recurrent", "cudnn_recurrent"):
     _LEGACY_PATHS[f"keras.layers.{_sub}"] = ("kfunc_torch.layers",)
 
+_MISSING_HINTS = {
+    "datasets": " kfunc_torch does not download data sets: load the arrays with numpy (e.g. np.load('mnist.npz')).",
+    "wrappers": " For scikit-learn wrappers, wrap model.fit/predict in your own estimator class.",
+}
+
 _state = {"finder": None, "keras": None, "tensorflow": None}
 
 
@@ -142,7 +147,10 @@ class _KerasFinder(importlib.abc.MetaPathFinder):
                                                    is_package=True)
         target_name = "kfunc_torch" + fullname[len("keras"):]
         if importlib.util.find_spec(target_name) is None:
-            return None  # -> ModuleNotFoundError: No module named 'keras.xyz'
+            hint = _MISSING_HINTS.get(fullname.split(".")[1], "")
+            raise ModuleNotFoundError(f"No module named {fullname!r}: keras is aliased to kfunc_torch "
+                                      f"(kfunc_torch.alias_keras()), which has no {target_name}.{hint}",
+                                      name=fullname)
         return importlib.util.spec_from_loader(fullname, _AliasLoader(lambda: importlib.import_module(target_name)),
                                                is_package=True)
 

@@ -59,6 +59,10 @@ def test_keras_imports_resolve_to_kfunc_torch():
             import keras.no_such_module
         except ModuleNotFoundError as e:
             out["missing"] = str(e)
+        try:
+            from keras.datasets import mnist
+        except ModuleNotFoundError as e:
+            out["datasets"] = str(e)
         x = Input(shape=(4,))
         m = Model(x, Dense(2)(x))
         out["names"] = [l.name for l in m.layers]
@@ -72,7 +76,8 @@ def test_keras_imports_resolve_to_kfunc_torch():
         assert res[key] is True, key
     assert res["pad"] == [[2, 3], [0, 4]]
     assert res["finders"] == 1
-    assert "keras.no_such_module" in res["missing"]
+    assert "keras.no_such_module" in res["missing"] and "kfunc_torch" in res["missing"]
+    assert "np.load" in res["datasets"]
     assert res["names"] == ["input_1", "dense_1"]
 
 
