@@ -256,6 +256,11 @@ def build_models(keras):
     out["nested_chain"] = keras.Model(z, L.Dense(2)(inner(z)))
     f = keras.Input((4, 6)); g = L.Reshape((2, 12))(L.Flatten()(f))
     out["reshape"] = keras.Model(f, L.Flatten()(g))
+    s = keras.Input((7, 3), name="seq_in")
+    o, h, c = L.LSTM(4, return_state=True)(s)
+    tokens = keras.Input((7,), dtype="int32", name="tokens")
+    flat = L.Flatten()(L.Embedding(50, 3)(tokens))
+    out["lstm_state"] = keras.Model([s, tokens], L.Dense(2)(L.concatenate([L.BatchNormalization()(o), h, c, flat])))
     # Last: a built Keras 3 Sequential also takes a "functional" name (see the report on naming).
     out["seq"] = keras.Sequential([keras.Input((64,)), L.Dense(32), L.Dense(10)])
     return out
