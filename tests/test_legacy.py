@@ -293,3 +293,15 @@ def test_seed_003_code_blocks_build():
     assert shapes["vision_out"] == [None, 256 * 25 * 25]
     assert shapes["encoded_video"] == [None, 256]
     assert shapes["output"] == [None, 1000]
+
+
+def test_time_distributed_dense_is_dense_per_timestep():
+    if not hasattr(L, "TimeDistributed"):
+        pytest.skip("TimeDistributed not written yet")
+    with pytest.warns(DeprecationWarning, match="TimeDistributed"):
+        layer = L.TimeDistributedDense(4, input_dim=3, input_length=5)
+    model = kfunc_torch.Sequential([layer])
+    assert model.output_shape == (None, 5, 4)
+    x = torch.randn(2, 5, 3)
+    kernel, bias = layer.get_weights()
+    np.testing.assert_allclose(model(x).detach().numpy(), x.numpy() @ kernel + bias, rtol=1e-5, atol=1e-6)

@@ -38,7 +38,8 @@ from .._tensor_fns import batch_dot as _batch_dot
 from ..engine.layer import Layer
 from .legacy_tables import CLASS_ALIASES, CONV_POSITIONAL, GONE, spec_for
 
-__all__ = ["Merge", "merge", "AtrousConvolution1D", "AtrousConvolution2D", "install_legacy_renames"]
+__all__ = ["Merge", "merge", "AtrousConvolution1D", "AtrousConvolution2D", "TimeDistributedDense",
+           "install_legacy_renames"]
 
 _MODERN_MERGE = {"concat": "concatenate([...], axis={axis})", "sum": "add([...])", "mul": "multiply([...])",
                  "ave": "average([...])", "max": "maximum([...])", "dot": "dot([...], axes={axes})",
@@ -379,6 +380,27 @@ def _atrous(rank):
 
 AtrousConvolution1D = _atrous(1)
 AtrousConvolution2D = _atrous(2)
+
+
+def TimeDistributedDense(output_dim=None, input_dim=None, input_length=None, name=None, **kwargs):  # noqa: N802
+    """Keras 1's per-timestep Dense: ``TimeDistributed(Dense(output_dim, ...))`` (Keras 2 spelling).
+
+    Example: ``TimeDistributedDense(8, input_dim=16, input_length=10)`` -> output (None, 10, 8)
+    """
+    namespace = sys.modules["kfunc_torch.layers"].__dict__
+    if "TimeDistributed" not in namespace:
+        raise TypeError("TimeDistributedDense needs layers.TimeDistributed, which this build of kfunc_torch lacks.")
+    units = kwargs.pop("units", None)
+    if output_dim is not None and units is not None:
+        raise TypeError("TimeDistributedDense() got both output_dim and units; pass only one.")
+    warnings.warn("TimeDistributedDense is Keras 1; in Keras 2 write TimeDistributed(Dense(...)).",
+                  DeprecationWarning, stacklevel=2)
+    wrapper_kwargs = {k: v for k, v in (("input_dim", input_dim), ("input_length", input_length), ("name", name))
+                      if v is not None}
+    if input_dim is not None:  # the wrapper sees (timesteps, features): give it the full input shape
+        wrapper_kwargs = {"input_shape": (input_length, input_dim), **({"name": name} if name else {})}
+    return namespace["TimeDistributed"](namespace["Dense"](output_dim if output_dim is not None else units, **kwargs),
+                                        **wrapper_kwargs)
 
 
 def _install_aliases():
