@@ -48,8 +48,10 @@ def schedule(workloads, impls, repeats):
             if not order:
                 continue
             k = r % len(order)
+            if w.max_repeats and r >= w.max_repeats:
+                continue
             jobs += [(w, i, r) for i in order[k:] + order[:k]
-                     if not (i == KERAS and w.keras_repeats and r >= w.keras_repeats)]
+                     if not (i == KERAS and w.keras_repeats and r >= max(0, w.keras_repeats))]
     return jobs
 
 

@@ -40,8 +40,8 @@ def _steps(cfg, impl):
     """(steps, warm-up steps). Keras 3 runs its LSTM as a Python loop over time steps on CPU
     (seconds per step here), so it gets fewer steps: the rate is per step after warm-up anyway."""
     if impl == "keras" and not cfg.device.startswith("cuda"):
-        return (3, 1) if cfg.quick else (5, 1)
-    return (6, 2) if cfg.quick else (30, 5)
+        return (3, 1) if cfg.quick else (4, 1)
+    return (6, 2) if cfg.quick else (20, 3)
 
 
 def run(impl, cfg):

@@ -48,7 +48,7 @@ def _data(n):
 
 
 def _steps(cfg):
-    return (4, 1) if cfg.quick else (30, 5)
+    return (4, 1) if cfg.quick else (15, 3)
 
 
 def run(impl, cfg):
