@@ -9,6 +9,7 @@ from __future__ import annotations
 import pathlib
 
 import pytest
+import torch
 
 import kfunc_torch
 from kfunc_torch import Input, Model, Sequential
@@ -355,3 +356,21 @@ def test_seed004_multi_output_model_rows_match_the_seed_scrape():
                if l.startswith(("posts (InputLayer)", "embedding_6 (", "conv1d_16 (", "max_pooling1d_7 ("))]
     assert len(scraped) == 4
     assert all(line in ours for line in scraped), "\n".join(ours)
+
+
+def test_subclassed_model_rows_show_multiple_in_keras2():
+    class Two(Model):
+        def __init__(self):
+            super().__init__()
+            self.d1, self.d2 = Dense(4), Dense(2)
+
+        def call(self, x):
+            return self.d2(self.d1(x))
+
+    m = Two()
+    with pytest.raises(ValueError, match="not been built"):
+        m.summary()
+    m(torch.ones(1, 3))
+    lines = _lines(m)
+    assert lines[4] == "dense_1 (Dense)              multiple                  16        "
+    assert "Total params: 26" in lines

@@ -40,7 +40,10 @@ def _reduce_evenly(excess: int, widths: list[int]) -> list[int]:
 
 
 def column_widths(line_length: int, positions) -> list[int]:
-    """Cell widths (padding included) of the columns whose ends are at ``positions``."""
+    """Cell widths (padding included) of the columns whose ends are at ``positions``.
+
+    Example: ``column_widths(76, [.3, .56, .74, 1.])`` is ``[21, 19, 12, 19]``.
+    """
     positions = list(positions)
     if positions[-1] > 1:  # absolute column ends
         positions = [p / positions[-1] for p in positions]
@@ -64,7 +67,11 @@ def _fit(line: str, width: int) -> str:
 
 
 def wrap_cell(text: str, width: int, justify: str = "left") -> list[str]:
-    """Lines of ``text`` in a cell ``width`` wide: wrapped at spaces, long words cut with "…"."""
+    """Lines of ``text`` in a cell ``width`` wide: wrapped at spaces, long words cut with "…".
+
+    Example: ``wrap_cell("concatenate (Concatenate)", 19)`` is
+    ``["concatenate        ", "(Concatenate)      "]``.
+    """
     breaks, offset = [], 0
     for m in _WORD.finditer(text):
         word, start = m.group(), m.start()

@@ -31,6 +31,10 @@ class Row:
 
 @dataclass
 class SummaryInfo:
+    """Everything a summary prints: the model name, its rows, and the totals (values and bytes).
+
+    Example: ``collect(model, "keras2").total`` is ``model.count_params()``.
+    """
     name: str
     sequential_like: bool
     rows: list[Row] = field(default_factory=list)
