@@ -14,6 +14,7 @@ Example::
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import warnings
 
@@ -126,7 +127,8 @@ def _class_name(layer) -> str:
 
 
 # ---------------------------------------------------------------------------- reading
-def _init_params(cls) -> tuple[set, bool]:
+@functools.lru_cache(maxsize=None)
+def _init_params(cls) -> tuple[frozenset, bool]:
     """Keyword names ``cls(...)`` accepts, walking up while each __init__ forwards **kwargs."""
     from ..engine.layer import _LAYER_KWARGS, Layer
     names: set = set()
@@ -136,13 +138,13 @@ def _init_params(cls) -> tuple[set, bool]:
         try:
             params = inspect.signature(klass.__dict__["__init__"]).parameters
         except (TypeError, ValueError):
-            return names, True
+            return frozenset(names), True
         names.update(n for n, p in params.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and n != "self")
         if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
-            return names, False
+            return frozenset(names), False
         if klass is Layer:
-            return names | set(_LAYER_KWARGS), False
-    return names, True
+            return frozenset(names | set(_LAYER_KWARGS)), False
+    return frozenset(names), True
 
 
 def _dtype_name(value):

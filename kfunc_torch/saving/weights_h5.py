@@ -147,20 +147,31 @@ def _read_layer(group, layer, source, where, plan):
             plan.append((owner, values, source))
 
 
+def _keras_shapes(layer, records) -> list[tuple]:
+    """Keras-layout shapes of a layer's weights, found on the meta device (no copy of the data)."""
+    import torch
+    out = []
+    for owner, attr, p in records:
+        layout = owner._weight_layouts.get(attr)
+        meta = torch.empty_like(p, device="meta")
+        out.append(tuple((layout.to_keras(meta) if layout is not None else meta).shape))
+    return out
+
+
 def apply_plan(plan, skip_mismatch: bool = False) -> None:
     """Check all shapes first (error naming the first mismatching layer and weight), then assign."""
     ok = []
     for layer, values, source in plan:
         records = layer._weight_keras_names()
-        expected = layer.get_weights()
+        expected = _keras_shapes(layer, records)
         bad = None
         if len(values) != len(expected):
             bad = (f'{source}: layer "{layer.name}" expects {len(expected)} weights, but the file has {len(values)} '
                    "for it.")
         else:
             for (owner, attr, _), want, got in zip(records, expected, values):
-                if tuple(want.shape) != tuple(got.shape):
-                    bad = (f'{source}: weight "{attr}" of layer "{owner.name}" has shape {tuple(want.shape)} in the '
+                if want != tuple(got.shape):
+                    bad = (f'{source}: weight "{attr}" of layer "{owner.name}" has shape {want} in the '
                            f"model, but shape {tuple(got.shape)} in the file. Build the model as it was saved, or "
                            "pass skip_mismatch=True to leave such layers unchanged.")
                     break
