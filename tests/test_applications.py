@@ -211,6 +211,11 @@ def record(key, model, x):
 keras.utils.set_random_seed(0)
 m = A.MobileNet(weights=None, alpha=0.25, input_shape=(128, 128, 3), classifier_activation=None)
 randomize(m, 1); record("mobilenet", m, inputs["x128"])
+m.save_weights(inputs["dir"] + "/mobilenet.weights.h5")           # Keras 3 weights file
+import h5py
+from keras.src.legacy.saving import legacy_h5_format
+with h5py.File(inputs["dir"] + "/mobilenet_legacy.h5", "w") as f:  # the format of Keras's ImageNet files
+    legacy_h5_format.save_weights_to_hdf5_group(f, m)
 m = A.MobileNetV2(weights=None, alpha=0.35, input_shape=(96, 96, 3), include_top=False, pooling="avg")
 randomize(m, 2); record("mobilenetv2", m, inputs["x96"])
 from keras.src.applications.efficientnet import EfficientNet   # B0's blocks at half width and depth
@@ -225,9 +230,9 @@ result["pre_uint8"] = np.asarray(A.vgg16.preprocess_input(inputs["img"].astype("
 
 
 @pytest.fixture(scope="module")
-def keras_results():
+def keras_results(tmp_path_factory):
     rng = np.random.default_rng(0)
-    arrays = {"x128": rng.uniform(-1, 1, (2, 128, 128, 3)).astype(np.float32),
+    arrays = {"dir": str(tmp_path_factory.mktemp("keras_weights")),"x128": rng.uniform(-1, 1, (2, 128, 128, 3)).astype(np.float32),
               "x96": rng.uniform(-1, 1, (2, 96, 96, 3)).astype(np.float32),
               "x64": rng.uniform(0, 255, (2, 64, 64, 3)).astype(np.float32),
               "img": rng.uniform(0, 255, (2, 5, 4, 3)).astype(np.float32)}
@@ -258,6 +263,17 @@ def test_numerics_match_keras_given_keras_weights(keras_results):
     small = applications.efficientnet.EfficientNet(0.5, 0.5, 64, name="efficientnet_small", weights=None,
                                                    input_shape=(64, 64, 3), include_top=False, pooling="avg")
     _check_against_keras(small, res["efficientnet_small"], arrays["x64"])
+
+
+@requires_keras
+@pytest.mark.parametrize("filename", ["mobilenet.weights.h5", "mobilenet_legacy.h5"])
+def test_weights_path_loads_keras_weight_files(keras_results, filename):
+    arrays, res = keras_results
+    model = applications.MobileNet(weights=os.path.join(arrays["dir"], filename), alpha=0.25,
+                                   input_shape=(128, 128, 3), classifier_activation=None)
+    with torch.no_grad():
+        out = model(torch.from_numpy(arrays["x128"])).numpy()
+    np.testing.assert_allclose(out, res["mobilenet"]["out"], atol=1e-4, rtol=1e-4)
 
 
 @requires_keras
