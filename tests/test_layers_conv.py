@@ -91,6 +91,10 @@ def test_bad_arguments_fail_early_with_clear_errors():
         Conv2D(4, 3)(Input(shape=(8, 3)))
     with pytest.raises(ValueError, match="does not fit"):
         Conv2D(4, 5)(Input(shape=(3, 3, 2)))
+    with pytest.raises(ValueError, match="dilation_rate"):
+        Conv2D(4, 3, strides=2, dilation_rate=2)  # Keras 3 refuses this combination too
+    with pytest.raises(ValueError, match="padding"):
+        SeparableConv1D(4, 3, padding="causal")  # causal is Conv1D-only in Keras 3
     with pytest.raises(ValueError, match="output_padding"):
         Conv2DTranspose(4, 3, strides=2, output_padding=2)
 

@@ -63,6 +63,14 @@ def test_asymmetric_same_average_pooling_2d_against_numpy():
     np.testing.assert_allclose(y, ref, atol=1e-6)
 
 
+def test_global_average_pooling_1d_respects_mask():
+    x = torch.randn(2, 5, 3)
+    mask = torch.tensor([[True, True, False, False, False], [True, True, True, True, True]])
+    y = GlobalAveragePooling1D()(x, mask=mask)
+    torch.testing.assert_close(y[0], x[0, :2].mean(0))
+    torch.testing.assert_close(y[1], x[1].mean(0))
+
+
 def test_batchnorm_counts_and_keras_momentum():
     bn = BatchNormalization()
     bn(Input(shape=(6, 6, 3)))

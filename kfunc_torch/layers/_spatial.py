@@ -17,11 +17,10 @@ Example::
 """
 from __future__ import annotations
 
-import math
-
 import torch
 
 from ..backend import normalize_data_format
+from ..engine.layer import WeightLayout
 
 __all__: list[str] = []  # internal module: nothing to star-export
 
@@ -138,10 +137,29 @@ def pad_plan(sizes, kernel, strides, dilation, padding: str):
     return (0,) * len(kernel), tuple(flat)
 
 
-def is_static_same(kernel, strides, dilation) -> bool:
-    """'same' padding that does not depend on the input size (stride 1 everywhere)."""
-    return all(s == 1 for s in strides)
+def kernel_layout(rank: int) -> WeightLayout:
+    """Keras (*k, a, b) <-> torch (b, a, [1,] *k): conv (a=in, b=out) and transposed (a=out, b=in)."""
+    def from_keras(w):
+        t = w.permute(rank + 1, rank, *range(rank))
+        return t.unsqueeze(2) if rank == 1 else t
+
+    def to_keras(t):
+        if rank == 1:
+            t = t.squeeze(2)
+        return t.permute(*range(2, rank + 2), 1, 0)
+    return WeightLayout(to_keras, from_keras)
 
 
-def prod(values) -> int:
-    return math.prod(values)
+def depthwise_layout(rank: int, cin: int, dm: int) -> WeightLayout:
+    """Keras (*k, cin, dm) <-> torch (cin*dm, 1, [1,] *k); output channel c*dm + m reads input c."""
+    def from_keras(w):
+        k = tuple(w.shape[:rank])
+        t = w.reshape(*k, cin * dm).permute(rank, *range(rank)).unsqueeze(1)
+        return t.unsqueeze(2) if rank == 1 else t
+
+    def to_keras(t):
+        if rank == 1:
+            t = t.squeeze(2)
+        k = tuple(t.shape[2:])
+        return t.squeeze(1).permute(*range(1, rank + 1), 0).reshape(*k, cin, dm)
+    return WeightLayout(to_keras, from_keras)

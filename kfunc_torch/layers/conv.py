@@ -24,8 +24,9 @@ from .. import constraints as _constraints
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
 from ..engine.input_spec import InputSpec
-from ..engine.layer import Layer, WeightLayout
+from ..engine.layer import Layer
 from . import _spatial as sp
+from ._spatial import depthwise_layout as _depthwise_layout, kernel_layout as _kernel_layout
 
 __all__ = ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
            "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D",
@@ -34,34 +35,6 @@ __all__ = ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "
 
 _CONV_OPS = {2: F.conv2d, 3: F.conv3d}
 _DECONV_OPS = {2: F.conv_transpose2d, 3: F.conv_transpose3d}
-
-
-def _kernel_layout(rank: int) -> WeightLayout:
-    """Keras (*k, a, b) <-> torch (b, a, [1,] *k): conv (a=in, b=out) and transposed (a=out, b=in)."""
-    def from_keras(w):
-        t = w.permute(rank + 1, rank, *range(rank))
-        return t.unsqueeze(2) if rank == 1 else t
-
-    def to_keras(t):
-        if rank == 1:
-            t = t.squeeze(2)
-        return t.permute(*range(2, rank + 2), 1, 0)
-    return WeightLayout(to_keras, from_keras)
-
-
-def _depthwise_layout(rank: int, cin: int, dm: int) -> WeightLayout:
-    """Keras (*k, cin, dm) <-> torch (cin*dm, 1, [1,] *k); output channel c*dm + m reads input c."""
-    def from_keras(w):
-        k = tuple(w.shape[:rank])
-        t = w.reshape(*k, cin * dm).permute(rank, *range(rank)).unsqueeze(1)
-        return t.unsqueeze(2) if rank == 1 else t
-
-    def to_keras(t):
-        if rank == 1:
-            t = t.squeeze(2)
-        k = tuple(t.shape[2:])
-        return t.squeeze(1).permute(*range(1, rank + 1), 0).reshape(*k, cin, dm)
-    return WeightLayout(to_keras, from_keras)
 
 
 class _BaseConv(Layer):
@@ -81,6 +54,9 @@ class _BaseConv(Layer):
         allowed = ("valid", "same", "causal") if self._allow_causal else ("valid", "same")
         self.padding = sp.normalize_padding(padding, owner, allowed)
         self.data_format = sp.data_format(data_format)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"{owner}: strides > 1 together with dilation_rate > 1 is not supported (as in Keras); "
+                             f"received strides={self.strides} and dilation_rate={self.dilation_rate}. Use one of them.")
         if self.padding == "causal" and self.data_format != "channels_last":
             raise ValueError(f"{owner}: padding='causal' needs data_format='channels_last' (as in Keras); "
                              f"received data_format={data_format!r}.")
