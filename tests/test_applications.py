@@ -166,6 +166,25 @@ def test_input_tensor_builds_on_the_users_graph():
     assert model.output_shape == (None, 256)
 
 
+def test_frozen_base_trains_a_new_head():
+    """Transfer learning as the tutorials do it: a frozen application base under a new classifier."""
+    base = applications.MobileNet(weights=None, alpha=0.25, include_top=False, input_shape=(32, 32, 3))
+    base.trainable = False
+    inp = Input(shape=(32, 32, 3))
+    x = layers.GlobalAveragePooling2D()(base(inp, training=False))
+    model = kfunc_torch.Model(inp, layers.Dense(3, activation="softmax")(x))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    before = base.get_weights()
+    head_before = model.layers[-1].get_weights()
+    rng = np.random.default_rng(0)
+    hist = model.fit(rng.random((16, 32, 32, 3), dtype=np.float32), rng.integers(0, 3, 16), epochs=1, batch_size=8,
+                     verbose=0)
+    assert np.isfinite(hist.history["loss"][0])
+    assert base.trainable_weights == []
+    assert all(np.array_equal(a, b) for a, b in zip(before, base.get_weights()))   # BN statistics included
+    assert not np.array_equal(head_before[1], model.layers[-1].get_weights()[1])   # the head's bias learns
+
+
 def test_decode_predictions(tmp_path):
     index = {str(i): [f"n{i:08d}", f"class_{i}"] for i in range(1000)}
     path = tmp_path / "imagenet_class_index.json"
