@@ -374,3 +374,14 @@ def test_subclassed_model_rows_show_multiple_in_keras2():
     lines = _lines(m)
     assert lines[4] == "dense_1 (Dense)              multiple                  16        "
     assert "Total params: 26" in lines
+
+
+def test_tf2_wraps_a_long_class_name_onto_the_next_line():
+    kfunc_torch.set_compat("tf2")
+    a, b, c = Input((16,)), Input((16,)), Input((32,))
+    model = Model([a, b, c], concatenate([concatenate([a, b]), c]))
+    lines = _lines(model)
+    row = next(i for i, l in enumerate(lines) if l.startswith(" concatenate_1 (Concatenate"))
+    # KERAS_FACTS §2.2: ` concatenate_1 (Concatenate  (None, 64) ...` then ` )` on the next line.
+    assert lines[row][:41] == " concatenate_1 (Concatenate  (None, 64)  "
+    assert lines[row + 1][:29] == " )".ljust(29) and len(lines[row + 1]) == 98
