@@ -35,6 +35,7 @@ _LEGACY_PATHS = {
     "keras.engine.input_layer": ("kfunc_torch.layers",),
     "keras.engine.training": ("kfunc_torch.models",),
     "keras.engine.sequential": ("kfunc_torch.models",),
+    "keras.engine.network": ("kfunc_torch.models",),
     "keras.preprocessing": (),
     "keras.preprocessing.sequence": ("kfunc_torch.utils",),
     "keras.utils.np_utils": ("kfunc_torch.utils",),
@@ -68,6 +69,9 @@ def _legacy_module(fullname: str) -> types.ModuleType:
     mod.__path__ = []  # a package, so deeper old paths (keras.engine.topology) import too
     for source in _LEGACY_PATHS[fullname]:
         mod.__dict__.update(_public(importlib.import_module(source)))
+    if fullname.startswith("keras.engine"):
+        from .engine.functional import Model
+        mod.Container = mod.Network = Model  # Keras 1 / 2.2 names of the graph-model base class
     return mod
 
 

@@ -35,6 +35,7 @@ def test_keras_imports_resolve_to_kfunc_torch():
         from keras.layers import merge
         from keras.engine.topology import Layer as TopoLayer, Input as TopoInput
         from keras.engine import Layer as EngineLayer, InputSpec
+        from keras.engine.topology import Container
         from keras.layers.core import Dense as CoreDense, Dropout as CoreDropout
         from keras.layers.convolutional import Convolution2D as C2D
         from keras.layers.recurrent import LSTM as RLSTM
@@ -49,7 +50,7 @@ def test_keras_imports_resolve_to_kfunc_torch():
             "star_dense": Dense is kfunc_torch.layers.Dense and "Conv2D" in dir() and "LSTM" in dir(),
             "concatenate": keras.layers.concatenate is kfunc_torch.layers.concatenate,
             "legacy_paths": (TopoLayer is kfunc_torch.Layer and TopoInput is kfunc_torch.Input
-                             and EngineLayer is kfunc_torch.Layer and CoreDense is Dense and RLSTM is LSTM
+                             and EngineLayer is kfunc_torch.Layer and Container is kfunc_torch.Model and CoreDense is Dense and RLSTM is LSTM
                              and C2D is kfunc_torch.layers.Conv2D and np_to_cat is to_categorical),
             "pad": pad_sequences([[1, 2, 3], [4]], maxlen=2).tolist(),
             "finders": sum(type(f).__name__ == "_KerasFinder" for f in sys.meta_path),
