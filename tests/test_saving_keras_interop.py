@@ -54,6 +54,9 @@ _CASES = {
         x = L.TimeDistributed(L.Dense(2))(x)
         model = keras.Model(i, L.SimpleRNN(3)(x))
     """, [(6,)], ["Embedding", "LSTM", "Bidirectional", "GRU", "TimeDistributed", "SimpleRNN"]),
+    "mobilenet_v2": ("""
+        model = keras.applications.MobileNetV2(weights=None, input_shape=(32, 32, 3), alpha=0.35, classes=5)
+    """, [(32, 32, 3)], ["DepthwiseConv2D", "ReLU", "ZeroPadding2D", "BatchNormalization", "GlobalAveragePooling2D"]),
     "lambda": ("""
         i = keras.Input((4,))
         model = keras.Model(i, L.Lambda(lambda t: t * 3.0 + 1.0)(L.Dense(2)(i)))
@@ -193,6 +196,9 @@ def _ours(name):
         x = L.BatchNormalization()(L.MaxPooling2D()(x))
         x = L.Conv2D(2, 3)(x)
         return Model(i, L.Dense(3)(L.Flatten()(x)))
+    if name == "mobilenet_v2":
+        from kfunc_torch import applications
+        return applications.MobileNetV2(weights=None, input_shape=(32, 32, 3), alpha=0.35, classes=5)
     if name == "lambda":
         i = Input(shape=(4,))
         return Model(i, L.Lambda(lambda t: t * 3.0 + 1.0)(L.Dense(2)(i)))
