@@ -232,3 +232,23 @@ def test_optimizer_state_file_cannot_run_code(tmp_path):
     with pytest.raises(SavedFileError, match="evil.keras"):
         load_model(tmp_path / "evil.keras")
     assert not marker.exists()
+
+
+@pytest.mark.skipif(not _has_fit, reason="the trainer (compile/fit) is not in this tree yet")
+def test_compile_settings_with_loss_objects_survive_and_unsaveable_ones_warn(tmp_path):
+    from kfunc_torch import losses
+    x = Input(shape=(3,))
+    model = Model(x, [layers.Dense(2, name="a")(x), layers.Dense(1, name="b")(x)])
+    _randomize(model)
+    model.compile("adam", loss=[losses.Huber(delta=0.3), "mse"], loss_weights=[1.0, 0.5])
+    xs, ys = np.random.default_rng(0).random((8, 3), dtype="f4"), [np.zeros((8, 2), "f4"), np.zeros((8, 1), "f4")]
+    model.save(tmp_path / "m.keras")
+    loaded = load_model(tmp_path / "m.keras")
+    assert isinstance(loaded.loss[0], losses.Huber) and loaded.loss_weights == [1.0, 0.5]
+    np.testing.assert_allclose(loaded.evaluate(xs, ys, verbose=0), model.evaluate(xs, ys, verbose=0), rtol=1e-6)
+
+    def my_loss(t, p):
+        return ((t - p) ** 2).mean(-1)
+    model.compile("adam", loss=my_loss)
+    with pytest.warns(UserWarning, match="my_loss.*cannot be saved"):
+        model.save(tmp_path / "m2.keras")

@@ -41,8 +41,59 @@ def get_compile_config(model) -> dict | None:
     cfg = {"optimizer": serialize_optimizer(opt)}
     for key in ("loss", "loss_weights", "metrics", "weighted_metrics"):
         value = getattr(model, f"_compile_{key}", getattr(model, key, None) if key in ("loss", "loss_weights") else None)
-        cfg[key] = value if _jsonable(value) else None
+        value = _serialize_losslike(value) if key in ("loss", "metrics", "weighted_metrics") else value
+        if not _jsonable(value):
+            import warnings
+            warnings.warn(f"compile() argument {key}={value!r:.80} cannot be saved; the reloaded model gets "
+                          f"{key}=None. Use Keras names, kfunc_torch.losses objects or registered functions.",
+                          UserWarning, stacklevel=4)
+            value = None
+        cfg[key] = value
     return cfg
+
+
+def _serialize_losslike(value):
+    """Loss/metric identifiers as Keras 3 writes them: names, ``keras.losses`` dicts, registered functions."""
+    from .. import losses
+    from .registry import get_registered_name
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_serialize_losslike(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _serialize_losslike(v) for k, v in value.items()}
+    if isinstance(value, losses.Loss) and getattr(losses, type(value).__name__, None) is type(value):
+        return {"module": "keras.losses", "class_name": type(value).__name__,
+                "config": value.get_config(), "registered_name": None}
+    name = getattr(value, "__name__", None)
+    registered = get_registered_name(value)
+    if registered is not None:
+        return {"module": getattr(value, "__module__", None), "class_name": "function", "config": name,
+                "registered_name": registered}
+    if name is not None and losses._BY_NAME.get(name) is value:
+        return name
+    return value  # not JSON-able: the caller warns
+
+
+def _deserialize_losslike(value, custom_objects=None):
+    from .. import losses
+    from .registry import resolve
+    if isinstance(value, list):
+        return [_deserialize_losslike(v, custom_objects) for v in value]
+    if isinstance(value, dict) and "class_name" in value and "config" in value:
+        if value["class_name"] == "function":
+            name = value["config"]
+            if name in losses._BY_NAME:
+                return name
+            return resolve(name, value.get("registered_name"), custom_objects, what="loss function")
+        cls = getattr(losses, value["class_name"], None)
+        if isinstance(cls, type) and issubclass(cls, losses.Loss):
+            return cls(**{k: v for k, v in (value.get("config") or {}).items() if k != "fn"})
+        return resolve(value["class_name"], value.get("registered_name"), custom_objects, what="loss")(
+            **(value.get("config") or {}))
+    if isinstance(value, dict):
+        return {k: _deserialize_losslike(v, custom_objects) for k, v in value.items()}
+    return value
 
 
 def serialize_optimizer(opt) -> dict | None:
@@ -72,7 +123,7 @@ def _jsonable(value) -> bool:
         return False
 
 
-def _compile_from_config(model, cfg) -> None:
+def _compile_from_config(model, cfg, custom_objects=None) -> None:
     setter = getattr(model, "compile_from_config", None)
     if callable(setter):
         setter(cfg)
@@ -90,8 +141,9 @@ def _compile_from_config(model, cfg) -> None:
                   if (k in accepted or k in ("learning_rate", "name", "weight_decay", "clipnorm", "clipvalue",
                                               "global_clipnorm")) and not (k == "learning_rate" and isinstance(v, dict))}
         opt = cls(**kwargs)
-    model.compile(optimizer=opt or "rmsprop", loss=cfg.get("loss"), loss_weights=cfg.get("loss_weights"),
-                  metrics=cfg.get("metrics"))
+    model.compile(optimizer=opt or "rmsprop", loss=_deserialize_losslike(cfg.get("loss"), custom_objects),
+                  loss_weights=cfg.get("loss_weights"),
+                  metrics=_deserialize_losslike(cfg.get("metrics"), custom_objects))
 
 
 def _has_trainer(model) -> bool:
@@ -217,7 +269,7 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     with open_h5(io.BytesIO(weights)) as f:
         apply_plan(read_keras3(f, model, f"{path} (model.weights.h5)"))
         if compile and compile_cfg and _has_trainer(model):
-            _compile_from_config(model, compile_cfg)
+            _compile_from_config(model, compile_cfg, custom_objects)
             # Our exact state file first; else the Keras 3 layout (files written by Keras).
             if opt_state is not None:
                 _restore_optimizer(model, opt_state, path)
@@ -250,7 +302,7 @@ def _load_legacy_h5(path, custom_objects, compile, safe_mode):
         apply_plan(read_legacy(group, model, path))
     if compile and training and _has_trainer(model):
         try:
-            _compile_from_config(model, _legacy_training_config(training))
+            _compile_from_config(model, _legacy_training_config(training), custom_objects)
         except (ValueError, TypeError) as e:
             import warnings
             warnings.warn(f"{path}: the model was loaded uncompiled; its saved training config could not be "
