@@ -29,7 +29,7 @@ NO_DOWNLOAD = ("pretrained weights cannot be downloaded in this environment; pas
 _POOLINGS = (None, "avg", "max")
 
 
-def check_weights(weights, include_top, classes, app_name, keras_file_stem, pooling=None):
+def check_weights(weights, include_top, classes, app_name, keras_file_stem, pooling=None, notop_suffix="_notop"):
     """Validate ``weights``/``classes``/``pooling``; 'imagenet' raises (no network here)."""
     if pooling not in _POOLINGS:
         raise ValueError(f"{app_name}: unknown pooling={pooling!r}; expected None (4D feature map), 'avg' "
@@ -47,7 +47,7 @@ def check_weights(weights, include_top, classes, app_name, keras_file_stem, pool
         if include_top and classes != 1000:
             raise ValueError('If using `weights="imagenet"` with `include_top=True`, `classes` should be 1000. '
                              f"Received classes={classes}")
-        suffix = ".h5" if include_top else "_notop.h5"
+        suffix = ".h5" if include_top else notop_suffix + ".h5"
         raise ValueError(f"{app_name}(weights='imagenet'): {NO_DOWNLOAD} (Keras names the file "
                          f"{keras_file_stem}{suffix}), or use weights=None for random initialization.")
     return weights

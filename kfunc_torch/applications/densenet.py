@@ -1,4 +1,4 @@
-"""DenseNet121 (Huang et al., 2016): dense blocks where each layer's output is concatenated to all
+"""DenseNet121/169/201 (Huang et al., 2016): dense blocks where each layer's output is concatenated to all
 earlier ones, joined by transition layers that halve the channels and the resolution.
 
 Example::
@@ -14,7 +14,7 @@ from .. import layers as L
 from . import imagenet_utils
 from ._builder import channel_axis, check_weights, classifier_top, finish_model, image_input
 
-__all__ = ["DenseNet121", "preprocess_input", "decode_predictions"]
+__all__ = ["DenseNet121", "DenseNet169", "DenseNet201", "preprocess_input", "decode_predictions"]
 _EPS = 1.001e-5
 
 
@@ -53,7 +53,7 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, in
         >>> DenseNet([6, 12, 24, 16], weights=None, include_top=False).output_shape
         (None, None, None, 1024)
     """
-    weights = check_weights(weights, include_top, classes, name, f"{name}_weights_tf_dim_ordering_tf_kernels",
+    weights = check_weights(weights, include_top, classes, "DenseNet", f"{name}_weights_tf_dim_ordering_tf_kernels",
                             pooling)
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=224, min_size=32,
                                                     data_format=backend.image_data_format(),
@@ -87,6 +87,32 @@ def DenseNet121(include_top=True, weights="imagenet", input_tensor=None, input_s
         (None, 1024)
     """
     return DenseNet([6, 12, 24, 16], include_top, weights, input_tensor, input_shape, pooling, classes,
+                    classifier_activation, name=name)
+
+
+def DenseNet169(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
+                classifier_activation="softmax", name="densenet169"):
+    """DenseNet169 (dense blocks of 6, 12, 32, 32); default input 224x224x3.
+
+    Example::
+
+        >>> DenseNet169(weights=None, include_top=False, pooling="avg").output_shape
+        (None, 1664)
+    """
+    return DenseNet([6, 12, 32, 32], include_top, weights, input_tensor, input_shape, pooling, classes,
+                    classifier_activation, name=name)
+
+
+def DenseNet201(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
+                classifier_activation="softmax", name="densenet201"):
+    """DenseNet201 (dense blocks of 6, 12, 48, 32); default input 224x224x3.
+
+    Example::
+
+        >>> DenseNet201(weights=None, include_top=False, pooling="avg").output_shape
+        (None, 1920)
+    """
+    return DenseNet([6, 12, 48, 32], include_top, weights, input_tensor, input_shape, pooling, classes,
                     classifier_activation, name=name)
 
 

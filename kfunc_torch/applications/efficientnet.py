@@ -100,7 +100,7 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
     """
     if blocks_args == "default":
         blocks_args = DEFAULT_BLOCKS_ARGS
-    weights = check_weights(weights, include_top, classes, name, name, pooling)
+    weights = check_weights(weights, include_top, classes, "EfficientNet", name, pooling)
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=default_size, min_size=32,
                                                     data_format=backend.image_data_format(),
                                                     require_flatten=include_top, weights=weights)

@@ -54,7 +54,8 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
         >>> MobileNet(weights=None, include_top=False, pooling="avg").output_shape
         (None, 1024)
     """
-    weights = check_weights(weights, include_top, classes, "MobileNet", _weights_stem(alpha, input_shape), pooling)
+    weights = check_weights(weights, include_top, classes, "MobileNet", _weights_stem(alpha, input_shape), pooling,
+                            notop_suffix="_no_top")
     if depth_multiplier < 1 or int(depth_multiplier) != depth_multiplier:
         raise ValueError(f"MobileNet: depth_multiplier must be a positive integer; received {depth_multiplier!r}.")
     cl = backend.image_data_format() == "channels_last"
@@ -88,8 +89,10 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
 
 
 def _weights_stem(alpha, input_shape):
+    """Keras's file name for these weights (alpha 0.25 -> '2_5', 1.0 -> '1_0')."""
     size = input_shape[0] if input_shape else 224
-    return f"mobilenet_{'1_0' if alpha == 1.0 else str(alpha).replace('.', '_')}_{size}_tf"
+    alpha_text = {1.0: "1_0", 0.75: "7_5", 0.5: "5_0", 0.25: "2_5"}.get(alpha, str(alpha))
+    return f"mobilenet_{alpha_text}_{size}_tf"
 
 
 def preprocess_input(x, data_format=None):

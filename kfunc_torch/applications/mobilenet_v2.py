@@ -70,8 +70,10 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
         >>> MobileNetV2(weights=None, alpha=0.35, input_shape=(96, 96, 3)).name
         'mobilenetv2_0.35_96'
     """
+    size = input_shape[0] if input_shape else 224
     weights = check_weights(weights, include_top, classes, "MobileNetV2",
-                            f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{alpha}_224", pooling)
+                            f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{float(alpha)}_{size}", pooling,
+                            notop_suffix="_no_top")
     cl = backend.image_data_format() == "channels_last"
     default_size = 224
     probe = input_shape

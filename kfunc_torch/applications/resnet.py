@@ -1,4 +1,4 @@
-"""ResNet50 (He et al., 2015): bottleneck residual blocks, batch normalization after each
+"""ResNet50/101/152 (He et al., 2015): bottleneck residual blocks, batch normalization after each
 convolution. ``resnet_v2`` builds the pre-activation variant on the same stem.
 
 Example::
@@ -14,7 +14,7 @@ from .. import layers as L
 from . import imagenet_utils
 from ._builder import channel_axis, check_weights, classifier_top, finish_model, image_input
 
-__all__ = ["ResNet50", "preprocess_input", "decode_predictions"]
+__all__ = ["ResNet50", "ResNet101", "ResNet152", "preprocess_input", "decode_predictions"]
 _EPS = 1.001e-5
 
 
@@ -79,14 +79,46 @@ def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shap
         >>> ResNet50(weights=None, include_top=False, pooling="avg").output_shape
         (None, 2048)
     """
+    return _resnet_v1((3, 4, 6, 3), name, include_top, weights, input_tensor, input_shape, pooling, classes,
+                      classifier_activation, "ResNet50")
+
+
+def ResNet101(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
+              classifier_activation="softmax", name="resnet101"):
+    """ResNet101: stages of 3, 4, 23, 3 bottleneck blocks; default input 224x224x3.
+
+    Example::
+
+        >>> ResNet101(weights=None, include_top=False, pooling="avg").output_shape
+        (None, 2048)
+    """
+    return _resnet_v1((3, 4, 23, 3), name, include_top, weights, input_tensor, input_shape, pooling, classes,
+                      classifier_activation, "ResNet101")
+
+
+def ResNet152(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
+              classifier_activation="softmax", name="resnet152"):
+    """ResNet152: stages of 3, 8, 36, 3 bottleneck blocks; default input 224x224x3.
+
+    Example::
+
+        >>> ResNet152(weights=None, include_top=False, pooling="avg").output_shape
+        (None, 2048)
+    """
+    return _resnet_v1((3, 8, 36, 3), name, include_top, weights, input_tensor, input_shape, pooling, classes,
+                      classifier_activation, "ResNet152")
+
+
+def _resnet_v1(blocks, name, include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation,
+               display_name):
     def stack_fn(x):
-        x = _stage(x, 64, 3, stride1=1, name="conv2")
-        x = _stage(x, 128, 4, name="conv3")
-        x = _stage(x, 256, 6, name="conv4")
-        return _stage(x, 512, 3, name="conv5")
+        x = _stage(x, 64, blocks[0], stride1=1, name="conv2")
+        x = _stage(x, 128, blocks[1], name="conv3")
+        x = _stage(x, 256, blocks[2], name="conv4")
+        return _stage(x, 512, blocks[3], name="conv5")
 
     return resnet(stack_fn, False, True, name, include_top, weights, input_tensor, input_shape, pooling, classes,
-                  classifier_activation, "ResNet50", "resnet50_weights_tf_dim_ordering_tf_kernels")
+                  classifier_activation, display_name, f"{display_name.lower()}_weights_tf_dim_ordering_tf_kernels")
 
 
 def preprocess_input(x, data_format=None):

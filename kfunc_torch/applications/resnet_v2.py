@@ -1,4 +1,4 @@
-"""ResNet50V2 (He et al., 2016, "Identity Mappings"): pre-activation bottleneck blocks (BN and
+"""ResNet50V2/101V2/152V2 (He et al., 2016, "Identity Mappings"): pre-activation bottleneck blocks (BN and
 ReLU before each convolution), a final BN + ReLU after the last stage.
 
 Example::
@@ -14,7 +14,7 @@ from . import imagenet_utils
 from ._builder import channel_axis
 from .resnet import _EPS, resnet
 
-__all__ = ["ResNet50V2", "preprocess_input", "decode_predictions"]
+__all__ = ["ResNet50V2", "ResNet101V2", "ResNet152V2", "preprocess_input", "decode_predictions"]
 
 
 def _preact_block(x, filters, stride=1, conv_shortcut=False, name=None):
@@ -54,14 +54,46 @@ def ResNet50V2(include_top=True, weights="imagenet", input_tensor=None, input_sh
         >>> ResNet50V2(weights=None, include_top=False).output_shape
         (None, None, None, 2048)
     """
+    return _resnet_v2((3, 4, 6, 3), name, include_top, weights, input_tensor, input_shape, pooling, classes,
+                      classifier_activation, "ResNet50V2")
+
+
+def ResNet101V2(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None,
+                classes=1000, classifier_activation="softmax", name="resnet101v2"):
+    """ResNet101V2: stages of 3, 4, 23, 3 pre-activation blocks; default input 224x224x3.
+
+    Example::
+
+        >>> ResNet101V2(weights=None, include_top=False, pooling="avg").output_shape
+        (None, 2048)
+    """
+    return _resnet_v2((3, 4, 23, 3), name, include_top, weights, input_tensor, input_shape, pooling, classes,
+                      classifier_activation, "ResNet101V2")
+
+
+def ResNet152V2(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None,
+                classes=1000, classifier_activation="softmax", name="resnet152v2"):
+    """ResNet152V2: stages of 3, 8, 36, 3 pre-activation blocks; default input 224x224x3.
+
+    Example::
+
+        >>> ResNet152V2(weights=None, include_top=False, pooling="avg").output_shape
+        (None, 2048)
+    """
+    return _resnet_v2((3, 8, 36, 3), name, include_top, weights, input_tensor, input_shape, pooling, classes,
+                      classifier_activation, "ResNet152V2")
+
+
+def _resnet_v2(blocks, name, include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation,
+               display_name):
     def stack_fn(x):
-        x = _stage(x, 64, 3, name="conv2")
-        x = _stage(x, 128, 4, name="conv3")
-        x = _stage(x, 256, 6, name="conv4")
-        return _stage(x, 512, 3, stride1=1, name="conv5")
+        x = _stage(x, 64, blocks[0], name="conv2")
+        x = _stage(x, 128, blocks[1], name="conv3")
+        x = _stage(x, 256, blocks[2], name="conv4")
+        return _stage(x, 512, blocks[3], stride1=1, name="conv5")
 
     return resnet(stack_fn, True, True, name, include_top, weights, input_tensor, input_shape, pooling, classes,
-                  classifier_activation, "ResNet50V2", "resnet50v2_weights_tf_dim_ordering_tf_kernels")
+                  classifier_activation, display_name, f"{display_name.lower()}_weights_tf_dim_ordering_tf_kernels")
 
 
 def preprocess_input(x, data_format=None):
