@@ -49,6 +49,12 @@ def symbolic(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        # Fast path (Lambda bodies at run time): flat tensor/number arguments, nothing symbolic.
+        for v in (*args, *kwargs.values()):
+            if isinstance(v, (KerasTensor, list, tuple, dict)):
+                break
+        else:
+            return fn(*args, **kwargs)
         flat, spec = pytree.tree_flatten((args, kwargs))
         slots = [i for i, v in enumerate(flat) if _is_kt(v)]
         if not slots:
