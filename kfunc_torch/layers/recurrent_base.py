@@ -75,7 +75,8 @@ class RNNBase(Layer):
                  bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False,
-                 unroll=False, implementation=2, time_major=False, **kwargs):
+                 unroll=False, implementation=2, time_major=False, seed=None, zero_output_for_mask=False,
+                 use_cudnn="auto", **kwargs):
         name = type(self).__name__
         if units is None:
             raise TypeError(f"{name}() is missing its required argument units (the size of the output and "
@@ -113,7 +114,10 @@ class RNNBase(Layer):
         self.stateful = bool(stateful)
         self.unroll = bool(unroll)  # accepted for compatibility; the fused kernels need no unrolling
         self.implementation = implementation
-        self.zero_output_for_mask = False
+        self.seed = seed
+        self.use_cudnn = use_cudnn  # accepted (Keras 3); torch picks cuDNN itself on CUDA
+        # Output at masked steps: zero (True) or the previous output (False, Keras's default).
+        self.zero_output_for_mask = bool(zero_output_for_mask)
         self.supports_masking = True
         self.input_spec = InputSpec(ndim=3)
         self._states = None  # stateful: the last batch's final states (detached)
@@ -262,12 +266,22 @@ class RNNBase(Layer):
         # Shift each sequence so its valid run starts at step 0, then pack it.
         shift_idx = (t[None, :] + start[:, None]) % steps
         shifted = x.gather(1, shift_idx[:, :, None].expand(-1, -1, x.shape[2]))
-        packed = pack_padded_sequence(shifted, packed_len.cpu(), batch_first=True, enforce_sorted=False)
-        sorted_states = [s.index_select(0, packed.sorted_indices) for s in states]
-        out_data, new_states = self._fused(packed.data, sorted_states, packed.batch_sizes)
-        new_states = [s.index_select(0, packed.unsorted_indices) for s in new_states]
-        out, _ = pad_packed_sequence(PackedSequence(out_data, packed.batch_sizes, packed.sorted_indices,
-                                                    packed.unsorted_indices), batch_first=True, total_length=steps)
+        if self.return_state or self.stateful:
+            # Every final state is needed: packed sequences stop each row's recurrence at its length.
+            packed = pack_padded_sequence(shifted, packed_len.cpu(), batch_first=True, enforce_sorted=False)
+            sorted_states = [s.index_select(0, packed.sorted_indices) for s in states]
+            out_data, new_states = self._fused(packed.data, sorted_states, packed.batch_sizes)
+            new_states = [s.index_select(0, packed.unsorted_indices) for s in new_states]
+            out, _ = pad_packed_sequence(PackedSequence(out_data, packed.batch_sizes, packed.sorted_indices,
+                                                        packed.unsorted_indices), batch_first=True,
+                                         total_length=steps)
+        else:
+            # Only outputs are needed: run the padded batch unpacked (several times faster than packed
+            # on CPU) and read each row's outputs up to its length; later steps are never read, so
+            # they get no gradient. The last valid output is h.
+            out, _ = self._fused(shifted, states, None)
+            last = (packed_len - 1)[:, None, None].expand(-1, 1, out.shape[2])
+            new_states = [out.gather(1, last)[:, 0]]
         # Place outputs back: position s reads run step clamp(s - start, 0, len - 1).
         rel = t[None, :] - start[:, None]
         src = rel.clamp(min=0).minimum(packed_len[:, None] - 1)
@@ -329,7 +343,9 @@ class RNNBase(Layer):
                 "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
                 "return_sequences": self.return_sequences, "return_state": self.return_state,
                 "go_backwards": self.go_backwards, "stateful": self.stateful, "unroll": self.unroll,
-                "implementation": self.implementation}
+                "implementation": self.implementation, "seed": self.seed,
+                "zero_output_for_mask": self.zero_output_for_mask,
+                "activity_regularizer": _regularizers.serialize(self.activity_regularizer)}
 
 
 def _contiguous_runs(mask):
