@@ -305,3 +305,19 @@ def test_time_distributed_dense_is_dense_per_timestep():
     x = torch.randn(2, 5, 3)
     kernel, bias = layer.get_weights()
     np.testing.assert_allclose(model(x).detach().numpy(), x.numpy() @ kernel + bias, rtol=1e-5, atol=1e-6)
+
+
+def test_install_legacy_renames_wraps_classes_written_later():
+    from kfunc_torch.layers.legacy import install_legacy_renames
+
+    class GaussianNoise(kfunc_torch.Layer):  # stands in for a layer module imported after legacy
+        def __init__(self, stddev, **kwargs):
+            super().__init__(**kwargs)
+            self.stddev = stddev
+    namespace = {"GaussianNoise": GaussianNoise, "Dense": L.Dense, "unrelated": 3}
+    assert install_legacy_renames(namespace) == ["GaussianNoise"]  # Dense was wrapped at import already
+    assert install_legacy_renames(namespace) == []  # idempotent
+    with pytest.warns(DeprecationWarning, match=r"GaussianNoise\(stddev=0.3\)"):
+        assert GaussianNoise(sigma=0.3).stddev == 0.3
+    with pytest.raises(TypeError, match="'sigma'.*'stddev'"):
+        GaussianNoise(0.1, sigma=0.3)
