@@ -207,6 +207,8 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
         values = values * sw
     if reduction in ("none", None):
         return values
+    if reduction == "sum_over_batch_size" and sample_weight is None:
+        return torch.mean(values)
     total = torch.sum(values)
     return total if reduction == "sum" else total / values.numel()
 

@@ -86,6 +86,8 @@ class Optimizer:
         self.param_groups = [{"params": params, "lr": 0.0}]
         self.state = {}
         self._states = [self._init_state(p) for p in params]
+        # The same state tensors, grouped by slot name: the lists the _foreach kernels take.
+        self._slots = {k: [st[k] for st in self._states] for k in (self._states[0] if self._states else {})}
         self.built = True
 
     def _init_state(self, p) -> dict:
@@ -121,17 +123,20 @@ class Optimizer:
     def step(self, closure=None):
         """Apply one Keras update to every parameter that has a gradient."""
         loss = closure() if closure is not None else None
-        pairs = [(p, s) for p, s in zip(self._params, self._states) if p.grad is not None]
-        if not pairs:
-            return loss
-        params = [p for p, _ in pairs]
-        grads = [p.grad for p in params]
+        params, grads = self._params, [p.grad for p in self._params]
+        slots = self._slots
+        if any(g is None for g in grads):  # some parameters got no gradient: update only the others
+            keep = [i for i, g in enumerate(grads) if g is not None]
+            if not keep:
+                return loss
+            params, grads = [params[i] for i in keep], [grads[i] for i in keep]
+            slots = {k: [v[i] for i in keep] for k, v in slots.items()}
         grads = self._clip(grads)
         lr = self.learning_rate
         self.param_groups[0]["lr"] = lr
         if self.weight_decay:
             torch._foreach_mul_(params, 1.0 - self.weight_decay * lr)
-        self._update(params, grads, [s for _, s in pairs], lr)
+        self._update(params, grads, slots, lr)
         self.iterations += 1
         return loss
 
@@ -156,8 +161,8 @@ class Optimizer:
             v.grad = g
         self.step()
 
-    def _group(self, states, key):
-        return [s[key] for s in states]
+    def _group(self, slots, key):
+        return slots[key]
 
     def get_config(self) -> dict:
         lr = self._lr.get_config() if isinstance(self._lr, LearningRateSchedule) else self._lr

@@ -162,9 +162,11 @@ class Trainer:
     @torch.no_grad()
     def _track(self, ys, sws, outs, total, parts, batch_size):
         values = torch.stack([total.detach()] + [p.detach() for p in parts]) if self._compiled_loss.multi \
-            else total.detach().reshape(1)
-        values = values.float() * batch_size
-        self._loss_sum = values if self._loss_sum is None else self._loss_sum + values
+            else total.detach()
+        if self._loss_sum is None:
+            self._loss_sum = values.float() * batch_size
+        else:  # one fused kernel: sum += batch_size * loss
+            self._loss_sum.add_(values, alpha=batch_size)
         self._loss_count += batch_size
         for e in self._metric_entries:
             pred = outs[e.index].detach()
@@ -174,7 +176,7 @@ class Trainer:
         """The running averages as a dict of floats (one device-to-host copy for all of them)."""
         if self._loss_sum is None:
             return {}
-        tensors = [self._loss_sum / self._loss_count] + \
+        tensors = [(self._loss_sum / self._loss_count).reshape(-1)] + \
             [torch.as_tensor(e.metric.result(), device=self._loss_sum.device).reshape(1).float()
              for e in self._metric_entries]
         flat = torch.cat(tensors).tolist()
