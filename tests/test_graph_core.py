@@ -67,10 +67,8 @@ def test_layer_calls_record_nodes_with_indices():
 # Engine bug: an AttributeError raised inside a property of an nn.Module makes Python fall back to
 # torch's Module.__getattr__, which replaces the message with "'Dense' object has no attribute
 # 'output'", losing the hint to use get_output_at (see the report for the fix in engine/layer.py).
-_OUTPUT_MSG_LOST = pytest.mark.xfail(reason="engine: nn.Module.__getattr__ hides the .output/.input error text")
 
 
-@_OUTPUT_MSG_LOST
 def test_single_node_properties_name_the_node_getter():
     a, b = Input(shape=(140, 256)), Input(shape=(140, 256))
     shared = Dense(64)
@@ -392,8 +390,6 @@ def test_model_on_cuda():
 
 
 # ---------------------------------------------------------------- engine bugs found (see the report)
-@pytest.mark.xfail(reason="engine: a functional model's .input/.output go through the multi-node rule; "
-                          "Keras returns the model's own inputs/outputs even after it is reused as a layer")
 def test_model_input_output_after_reuse_as_a_layer():
     i = Input((3,))
     m = Model(i, Dense(2)(i))
@@ -410,8 +406,6 @@ def test_dict_inputs_keyed_like_the_model_inputs_dict():
     torch.testing.assert_close(out, torch.full((1, 2), 2.0))
 
 
-@pytest.mark.xfail(reason="engine: a nested model called on a tensor of the wrong shape fails inside meta "
-                          "inference with a RuntimeError; Keras raises a ValueError naming both shapes")
 def test_nested_model_on_wrong_shape_is_a_value_error():
     i = Input((3,))
     inner = Model(i, Dense(2)(i))

@@ -95,6 +95,10 @@ class Model(Trainer, Layer):
             self.add_module(self._module_key(layer.name), layer)
         self._is_graph_network = True
         self.built = True
+        # Calling the model on new tensors checks their shapes against its inputs at graph time.
+        from .input_spec import InputSpec
+        specs = [InputSpec(shape=(None,) + tuple(t.shape[1:])) for t in self.inputs]
+        self.input_spec = specs if len(specs) > 1 else specs[0]
         self._single_input = len(self.inputs) == 1
         self.input_names = [t._keras_history.layer.name for t in self.inputs]
         self.output_names = [t._keras_history.layer.name for t in self.outputs]
@@ -109,6 +113,19 @@ class Model(Trainer, Layer):
         if hasattr(type(self), key) or key in self.__dict__:
             key = f"layer_{key}"
         return key
+
+    @property
+    def input(self):
+        """The model's input tensor(s), as given to Model(); also once it is reused as a layer."""
+        if self._is_graph_network:
+            return self._input_struct
+        return super().input
+
+    @property
+    def output(self):
+        if self._is_graph_network:
+            return self._output_struct
+        return super().output
 
     @property
     def layers(self) -> list[Layer]:
@@ -163,17 +180,25 @@ class Model(Trainer, Layer):
         if len(args) == 1:
             x = args[0]
             if isinstance(x, dict):
-                missing = [k for k in self.input_names if k not in x]
+                keys = self._input_keys()
+                missing = [k for k in keys if k not in x]
                 if missing:
-                    raise ValueError(f"Model {self.name!r} expects inputs named {self.input_names}; the dict "
+                    raise ValueError(f"Model {self.name!r} expects inputs named {keys}; the dict "
                                      f"given lacks {missing} (it has {sorted(x)}).")
-                return [x[k] for k in self.input_names]
+                return [x[k] for k in keys]
             if isinstance(x, (list, tuple)) and n > 1 or (isinstance(x, (list, tuple)) and len(x) == n == 1):
                 args = tuple(x)
         if len(args) != n:
             raise ValueError(f"Model {self.name!r} expects {n} input(s) {self.input_names}, but received "
                              f"{len(args)}. Pass them as a list in this order, or as a dict by name.")
         return list(args)
+
+    def _input_keys(self) -> list:
+        """Keys of a dict of input values: the keys of a dict given as Model(inputs=...), else the
+        Input layers' names (Keras accepts both)."""
+        if isinstance(self._input_struct, dict):
+            return list(self._input_struct.keys())
+        return self.input_names
 
     def _pack_outputs(self, outs):
         struct = self._output_struct

@@ -123,6 +123,18 @@ class Layer(nn.Module):
                     return
         super().__setattr__(name, value)
 
+    def __getattr__(self, name):
+        # torch's Module.__getattr__ answers any AttributeError raised inside a property (such as
+        # `.output` on a layer with several nodes) with "object has no attribute"; re-run the
+        # property so that its own explanation reaches the user.
+        try:
+            return nn.Module.__getattr__(self, name)
+        except AttributeError:
+            prop = getattr(type(self), name, None)
+            if isinstance(prop, property):
+                prop.fget(self)
+            raise
+
     def _device(self):
         for p in self.parameters():
             return p.device
