@@ -427,3 +427,41 @@ def test_mixed_bfloat16_policy_trains():
         mixed_precision.set_global_policy("float32")
     with pytest.raises(ValueError, match="mixed_float16"):
         mixed_precision.set_global_policy("half")
+
+
+def test_seed001_qa_model_list_and_dict_inputs():
+    from kfunc_torch import layers
+    text_input = Input(shape=(None,), dtype="int32", name="text")
+    embedded_text = layers.Embedding(100, 16)(text_input)
+    encoded_text = layers.LSTM(8)(embedded_text)
+    question_input = Input(shape=(None,), dtype="int32", name="question")
+    encoded_question = layers.LSTM(4)(layers.Embedding(100, 8)(question_input))
+    concatenated = layers.concatenate([encoded_text, encoded_question], axis=-1)
+    answer = layers.Dense(50, activation="softmax")(concatenated)
+    model = Model([text_input, question_input], answer)
+    model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["acc"])
+    text = np.random.randint(1, 100, size=(40, 12))
+    question = np.random.randint(1, 100, size=(40, 12))
+    answers = np.zeros(shape=(40, 50))
+    answers[np.arange(40), np.random.randint(0, 50, size=40)] = 1
+    h = model.fit([text, question], answers, epochs=1, batch_size=128, verbose=0)
+    assert list(h.history) == ["loss", "acc"]
+    h = model.fit({"text": text, "question": question}, answers, epochs=1, batch_size=128, verbose=0)
+    assert len(h.history["acc"]) == 1
+
+
+def test_seed003_shared_lstm_merge_nb_epoch():
+    from kfunc_torch.layers import LSTM, merge
+    tweet_a, tweet_b = Input(shape=(14, 8)), Input(shape=(14, 8))
+    shared_lstm = LSTM(6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        merged_vector = merge([shared_lstm(tweet_a), shared_lstm(tweet_b)], mode="concat", concat_axis=-1)
+        predictions = Dense(1, activation="sigmoid")(merged_vector)
+        model = Model(input=[tweet_a, tweet_b], output=predictions)
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
+    data_a, data_b = np.random.random((16, 14, 8)), np.random.random((16, 14, 8))
+    labels = np.random.randint(2, size=(16, 1))
+    with pytest.warns(DeprecationWarning, match="nb_epoch"):
+        h = model.fit([data_a, data_b], labels, nb_epoch=3, verbose=0)
+    assert len(h.history["accuracy"]) == 3
