@@ -397,8 +397,6 @@ def test_model_input_output_after_reuse_as_a_layer():
     assert m.input is i and m.output is m.outputs[0]
 
 
-@pytest.mark.xfail(reason="engine: Model(inputs={'x': a}) is called with dicts keyed by input names, "
-                          "not by the dict keys given at construction (Keras 3 takes the keys)")
 def test_dict_inputs_keyed_like_the_model_inputs_dict():
     a, b = Input((2,), name="aa"), Input((2,), name="bb")
     m = Model({"x": a, "y": b}, add([a, b]))
