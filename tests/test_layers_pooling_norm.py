@@ -71,6 +71,18 @@ def test_global_average_pooling_1d_respects_mask():
     torch.testing.assert_close(y[1], x[1].mean(0))
 
 
+def test_global_average_pooling_1d_uses_embedding_mask_in_a_model():
+    from kfunc_torch import layers
+    if not hasattr(layers, "Embedding"):
+        pytest.skip("Embedding is not available")
+    inp = Input(shape=(5,), dtype="int64")
+    emb = layers.Embedding(10, 3, mask_zero=True)
+    model = Model(inp, GlobalAveragePooling1D()(emb(inp)))
+    ids = torch.tensor([[1, 2, 0, 0, 0], [3, 4, 5, 6, 7]])
+    vectors = emb(ids)
+    torch.testing.assert_close(model(ids), torch.stack([vectors[0, :2].mean(0), vectors[1].mean(0)]))
+
+
 def test_batchnorm_counts_and_keras_momentum():
     bn = BatchNormalization()
     bn(Input(shape=(6, 6, 3)))
