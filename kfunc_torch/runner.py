@@ -61,7 +61,7 @@ def run_notebook(path: str, output: str | None = None, timeout: int = 600, kerne
     try:
         import nbformat
         from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError
+        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
     except ImportError as e:
         raise ImportError(f"Running notebooks needs nbformat, nbclient and ipykernel ({e}). Install them with "
                           "`pip install kfunc_torch[notebook]` (or `pip install nbformat nbclient ipykernel`).") from e
@@ -93,6 +93,11 @@ def run_notebook(path: str, output: str | None = None, timeout: int = 600, kerne
         nbformat.write(nb, output)
         raise NotebookCellError(f"{path}: a cell failed (tag it `raises-exception` if that is expected); partial "
                                 f"output written to {output}.\n{e}") from None
+    except (CellTimeoutError, DeadKernelError) as e:
+        nbformat.write(nb, output)
+        what = (f"a cell ran longer than --timeout {timeout} s (raise it for long training cells)"
+                if isinstance(e, CellTimeoutError) else "the kernel died (out of memory, or killed)")
+        raise NotebookCellError(f"{path}: {what}; partial output written to {output}.\n{e}") from None
     nbformat.write(nb, output)
     return nb
 

@@ -80,3 +80,11 @@ def test_run_notebook_untagged_failure_is_an_error_showing_the_cell(tmp_path):
     partial = nbformat.read(str(tmp_path / "bad.out.ipynb"), as_version=4)
     assert partial.cells[0].outputs[0]["text"] == "first\n" and not partial.cells[2].outputs
     assert os.path.exists(tmp_path / "bad.out.ipynb")
+
+
+def test_run_notebook_cell_timeout_is_reported(tmp_path):
+    _notebook(tmp_path / "slow.ipynb", [("import time\ntime.sleep(60)", None)])
+    proc = _cli(["run", "slow.ipynb", "--timeout", "5"], tmp_path)
+    assert proc.returncode == 1
+    assert "longer than --timeout 5 s" in proc.stderr
+    assert os.path.exists(tmp_path / "slow.out.ipynb")
