@@ -212,6 +212,7 @@ def test_load_weights_from_archive_and_bad_extensions(tmp_path):
 
 
 @pytest.mark.skipif(not _has_fit, reason="the trainer (compile/fit) is not in this tree yet")
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")  # torch notes our hand-made pickle's protocol
 def test_optimizer_state_file_cannot_run_code(tmp_path):
     import pickle
     model = _small_model()
