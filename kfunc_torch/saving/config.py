@@ -36,7 +36,9 @@ def _safe(safe_mode):
 
 # ---------------------------------------------------------------------------- writing
 def functional_config(model) -> dict:
-    """``model.get_config()``: the inner config (name, layers, input_layers, output_layers)."""
+    """``model.get_config()``: the inner config (name, layers, input_layers, output_layers).
+
+    Example: ``model.get_config()["input_layers"]`` → ``["input_1", 0, 0]``."""
     from ..engine.input_layer import InputLayer
     from ..engine.sequential import Sequential
     if isinstance(model, Sequential):
@@ -108,7 +110,9 @@ def _sequential_config(model) -> dict:
 
 
 def model_to_dict(model) -> dict:
-    """The full entry ``to_json`` writes: module, class_name, config, registered_name, build_config."""
+    """The full entry ``to_json`` writes: module, class_name, config, registered_name, build_config.
+
+    Example: ``model_to_dict(model)["class_name"]`` → ``"Functional"``."""
     entry = serialize_layer(model)
     entry["build_config"] = {"input_shape": entry["config"].get("build_input_shape")}
     return entry
@@ -135,7 +139,9 @@ def model_from_json(json_string: str, custom_objects: dict | None = None, safe_m
 
 
 def model_from_config_dict(entry, custom_objects=None, safe_mode=None):
-    """A model from a ``{"class_name", "config"}`` entry (Functional, Sequential, or a registered Model class)."""
+    """A model from a ``{"class_name", "config"}`` entry (Functional, Sequential, or a registered Model class).
+
+    Example: ``model_from_config_dict(json.loads(model.to_json()))``."""
     from ..engine.functional import Model
     from ..engine.sequential import Sequential
     if not isinstance(entry, dict) or "class_name" not in entry:
@@ -152,6 +158,10 @@ def model_from_config_dict(entry, custom_objects=None, safe_mode=None):
 
 
 def sequential_from_config(config, custom_objects=None, safe_mode=None, cls=None):
+    """A Sequential model from its config (Keras 3 with an InputLayer entry, or Keras 2 with
+    ``batch_input_shape`` on the first layer, or Keras 2.0's bare layer list).
+
+    Example: ``sequential_from_config(seq.get_config())``."""
     from ..engine.sequential import Sequential
     cls = cls or Sequential
     if isinstance(config, list):  # Keras 2.0/2.1 wrote the layer list itself
@@ -167,7 +177,9 @@ def sequential_from_config(config, custom_objects=None, safe_mode=None, cls=None
 
 
 def functional_from_config(config, custom_objects=None, cls=None, safe_mode=None):
-    """``Model.from_config``: recreate layers, then replay each recorded call once its inputs exist."""
+    """``Model.from_config``: recreate layers, then replay each recorded call once its inputs exist.
+
+    Example: ``Model.from_config(model.get_config())``."""
     from ..engine.functional import Model
     from ..engine.input_layer import InputLayer
     from ..engine.layer import call_accepts

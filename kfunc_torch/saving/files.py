@@ -30,7 +30,9 @@ class SavedFileNotFoundError(SavedFileError, FileNotFoundError):
 
 @contextlib.contextmanager
 def atomic_write(path):
-    """Yield a temporary path next to ``path``; move it over ``path`` only if the block succeeds."""
+    """Yield a temporary path next to ``path``; move it over ``path`` only if the block succeeds.
+
+    Example: ``with atomic_write("m.h5") as tmp: h5py.File(tmp, "w").close()``."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -46,6 +48,9 @@ def atomic_write(path):
 
 
 def check_exists(path, what: str = "model") -> str:
+    """``path`` as a string; a clear error if it is missing or a folder.
+
+    Example: ``check_exists("m.keras")``."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise SavedFileNotFoundError(f"File not found: filepath={path}. Please ensure the file is an accessible "
@@ -57,7 +62,9 @@ def check_exists(path, what: str = "model") -> str:
 
 
 def file_kind(path) -> str:
-    """'zip', 'hdf5' or 'unknown', from the file's first bytes (not its name)."""
+    """'zip', 'hdf5' or 'unknown', from the file's first bytes (not its name).
+
+    Example: ``file_kind("m.keras")`` → ``"zip"``."""
     with open(path, "rb") as f:
         head = f.read(8)
     if head.startswith(b"PK"):
@@ -68,6 +75,9 @@ def file_kind(path) -> str:
 
 
 def open_h5(path_or_file, mode="r"):
+    """``h5py.File(path_or_file, mode)``, with unreadable files reported as SavedFileError naming the file.
+
+    Example: ``with open_h5("m.weights.h5") as f: list(f)``."""
     import h5py
     try:
         return h5py.File(path_or_file, mode)

@@ -32,7 +32,9 @@ _OBJECT_KINDS = {"initializer": "initializers", "regularizer": "regularizers", "
 
 
 def json_ready(value):
-    """Tuples to lists, numpy scalars to Python: what ``json.dumps`` can write."""
+    """Tuples to lists, numpy scalars to Python: what ``json.dumps`` can write.
+
+    Example: ``json_ready((1, np.float32(2)))`` → ``[1, 2.0]``."""
     if isinstance(value, dict):
         return {k: json_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -79,11 +81,16 @@ def _drop_keras2_only(config: dict) -> dict:
 
 
 def dtype_policy(name: str) -> dict:
+    """Keras 3's ``DTypePolicy`` entry for a dtype name (what Keras 3 writes as a layer's ``dtype``).
+
+    Example: ``dtype_policy("float32")["class_name"]`` → ``"DTypePolicy"``."""
     return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name}, "registered_name": None}
 
 
 def serialize_layer(layer, with_build: bool = True) -> dict:
-    """The Keras 3 config entry of ``layer`` (without graph information)."""
+    """The Keras 3 config entry of ``layer`` (without graph information).
+
+    Example: ``serialize_layer(Dense(3))["config"]["units"]`` → ``3``."""
     from ..engine.input_layer import InputLayer
     from ..engine.functional import Model
     cls = type(layer)
@@ -194,7 +201,9 @@ def _is_layer_entry(value, custom_objects) -> bool:
 
 
 def clean_layer_config(cls, config: dict, custom_objects=None, safe_mode: bool = True) -> dict:
-    """Turn a stored config into keyword arguments for ``cls``."""
+    """Turn a stored config into keyword arguments for ``cls``.
+
+    Example: ``Dense(**clean_layer_config(Dense, entry["config"]))``."""
     from .. import activations
     from .lambda_code import deserialize_function
     config = dict(config)
@@ -246,7 +255,9 @@ def _is_off(value) -> bool:
 
 
 def deserialize_layer(entry: dict, custom_objects=None, safe_mode: bool = True):
-    """A new layer (unbuilt, unconnected) from a config entry."""
+    """A new layer (unbuilt, unconnected) from a config entry.
+
+    Example: ``deserialize_layer(serialize_layer(Dense(3))).units`` → ``3``."""
     from ..engine.functional import Model
     from ..engine.input_layer import InputLayer
     from ..engine.layer import Layer

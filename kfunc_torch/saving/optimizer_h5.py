@@ -45,7 +45,9 @@ def _params(model):
 
 
 def write_optimizer_vars(h5file, model) -> bool:
-    """Write the optimizer's state under ``optimizer/vars``; False when it cannot be expressed."""
+    """Write the optimizer's state under ``optimizer/vars``; False when it cannot be expressed.
+
+    Example: ``with open_h5(buf, "w") as f: write_optimizer_vars(f, model)``."""
     from .. import optimizers
     opt = getattr(model, "optimizer", None)
     if not isinstance(opt, optimizers.Optimizer) or not opt.built or _slot_groups(opt) is None:
@@ -64,7 +66,9 @@ def write_optimizer_vars(h5file, model) -> bool:
 
 def read_optimizer_vars(h5file, model, source: str) -> bool:
     """Load ``optimizer/vars`` into the compiled model's optimizer (building it first); False if absent
-    or not for this optimizer (then training restarts its state, with a warning)."""
+or not for this optimizer (then training restarts its state, with a warning).
+
+    Example: ``with open_h5(buf) as f: read_optimizer_vars(f, model, "m.keras")``."""
     import warnings
 
     from .. import optimizers

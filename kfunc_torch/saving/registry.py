@@ -103,7 +103,9 @@ def _builtin_classes() -> dict[str, type]:
 
 def resolve(class_name: str, registered_name: str | None = None, custom_objects: dict | None = None,
             what: str = "layer"):
-    """The object for a config entry; a clear error when nothing by that name is known."""
+    """The object for a config entry; a clear error when nothing by that name is known.
+
+    Example: ``resolve("Dense")`` → ``kfunc_torch.layers.Dense``."""
     candidates = [n for n in (registered_name, class_name) if n]
     for table in [custom_objects or {}] + list(reversed(getattr(_scopes, "stack", None) or [])):
         for n in candidates:

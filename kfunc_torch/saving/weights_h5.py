@@ -73,7 +73,9 @@ def _parts(layer) -> list[tuple[str, object, int]]:
 
 # ---------------------------------------------------------------------------- Keras 3 layout
 def write_keras3(h5file, model) -> None:
-    """Write ``model``'s weights into an open h5py File/Group in Keras 3's layout."""
+    """Write ``model``'s weights into an open h5py File/Group in Keras 3's layout.
+
+    Example: ``with open_h5("m.weights.h5", "w") as f: write_keras3(f, model)``."""
     _write_layer(h5file, model)
 
 
@@ -96,7 +98,9 @@ def _write_layer(group, layer):
 
 
 def read_keras3(h5file, model, source: str) -> list:
-    """Plan the assignments for ``model`` from a Keras 3 layout: [(layer, arrays, where)], shapes checked."""
+    """Plan the assignments for ``model`` from a Keras 3 layout: [(layer, arrays, where)], shapes checked.
+
+    Example: ``apply_plan(read_keras3(f, model, "m.weights.h5"))``."""
     plan: list = []
     _read_layer(h5file, model, source, "", plan)
     return plan
@@ -159,7 +163,9 @@ def _keras_shapes(layer, records) -> list[tuple]:
 
 
 def apply_plan(plan, skip_mismatch: bool = False) -> None:
-    """Check all shapes first (error naming the first mismatching layer and weight), then assign."""
+    """Check all shapes first (error naming the first mismatching layer and weight), then assign.
+
+    Example: ``apply_plan(read_legacy(f, model, "w.h5"), skip_mismatch=True)``."""
     ok = []
     for layer, values, source in plan:
         records = layer._weight_keras_names()
@@ -188,7 +194,9 @@ def apply_plan(plan, skip_mismatch: bool = False) -> None:
 
 # ---------------------------------------------------------------------------- Keras 2 layout
 def write_legacy(group, model) -> None:
-    """tf.keras's layout: attrs layer_names, and per layer attrs weight_names plus datasets."""
+    """tf.keras's layout: attrs layer_names, and per layer attrs weight_names plus datasets.
+
+    Example: ``with open_h5("w.h5", "w") as f: write_legacy(f, model)``."""
     layers = model.layers
     group.attrs["layer_names"] = np.array([l.name.encode("utf8") for l in layers])
     group.attrs["backend"] = b"pytorch"
@@ -210,7 +218,9 @@ def _strs(values) -> list[str]:
 
 
 def read_legacy(group, model, source: str, by_name: bool = False) -> list:
-    """Plan the assignments from a Keras 2 layout: by order of the layers with weights, or by layer name."""
+    """Plan the assignments from a Keras 2 layout: by order of the layers with weights, or by layer name.
+
+    Example: ``apply_plan(read_legacy(f, model, "w.h5", by_name=True))``."""
     if "layer_names" not in group.attrs:
         raise SavedFileError(f"{source}: no 'layer_names' attribute: not a Keras 2 HDF5 weights file.")
     file_layers = []
@@ -233,7 +243,9 @@ def read_legacy(group, model, source: str, by_name: bool = False) -> list:
 
 # ---------------------------------------------------------------------------- files
 def save_weights_h5(model, path, legacy: bool | None = None) -> None:
-    """Write weights to ``path`` atomically: Keras 3 layout, or Keras 2's for a plain '.h5'/'.hdf5'."""
+    """Write weights to ``path`` atomically: Keras 3 layout, or Keras 2's for a plain '.h5'/'.hdf5'.
+
+    Example: ``save_weights_h5(model, "m.weights.h5")``."""
     import os
     path = os.fspath(path)
     if legacy is None:
@@ -244,7 +256,9 @@ def save_weights_h5(model, path, legacy: bool | None = None) -> None:
 
 
 def load_weights_h5(model, path, by_name: bool = False, skip_mismatch: bool = False) -> None:
-    """Load weights from an HDF5 file in either layout (told apart by content, not by name)."""
+    """Load weights from an HDF5 file in either layout (told apart by content, not by name).
+
+    Example: ``load_weights_h5(model, "w.h5", by_name=True)``."""
     path = check_exists(path, "model's weights")
     with open_h5(path) as f:
         group = f["model_weights"] if "model_weights" in f else f
@@ -259,7 +273,9 @@ def load_weights_h5(model, path, by_name: bool = False, skip_mismatch: bool = Fa
 
 
 def legacy_model_config(path):
-    """(model config dict or None, training config dict or None) of a Keras 2 full-model '.h5'."""
+    """(model config dict or None, training config dict or None) of a Keras 2 full-model '.h5'.
+
+    Example: ``config, training = legacy_model_config("m.h5")``."""
     with open_h5(path) as f:
         def attr(name):
             v = f.attrs.get(name)
