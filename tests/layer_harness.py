@@ -171,6 +171,7 @@ class Case:
     atol: float = 1e-5
     rtol: float = 1e-5
     randomize: bool = True        # replace Keras's initial weights with random ones
+    mask: Any = None              # optional boolean numpy array passed as mask= to both eager calls
 
 
 _ORACLE = r"""
@@ -196,6 +197,8 @@ for i, c in enumerate(inputs["cases"]):
         layer.set_weights(new)
     w_before = [np.array(w) for w in layer.get_weights()]
     kw = {} if c["training"] is None else {"training": c["training"]}
+    if f"m{i}" in inputs:
+        kw["mask"] = keras.ops.convert_to_tensor(inputs[f"m{i}"])
     out = layer(x, **kw)
     out = [np.array(keras.ops.convert_to_numpy(o)) for o in (out if isinstance(out, (list, tuple)) else [out])]
     result[i] = {"count": layer.count_params(), "weights": w_before, "sym": sym_shape, "out": out,
@@ -217,18 +220,20 @@ def keras_parity(cases: list[Case], namespace: dict | None = None, config_keys: 
                         for c in cases]}
     for i, c in enumerate(cases):
         arrays[f"x{i}"] = _make_inputs(c.input_shape, c.batch, np.random.default_rng(100 + i), c.input_fn)
+        if c.mask is not None:
+            arrays[f"m{i}"] = np.asarray(c.mask, dtype=bool)
     res = run_keras(_ORACLE, arrays)
     failures = []
     for i, c in enumerate(cases):
         try:
-            _compare_case(c, res[i], arrays[f"x{i}"], ns, config_keys)
+            _compare_case(c, res[i], arrays[f"x{i}"], ns, config_keys, arrays.get(f"m{i}"))
         except AssertionError as e:
             failures.append(f"[{i}] {c.ours or c.src} on {c.input_shape}: {e}")
     assert not failures, "Keras parity failures:\n" + "\n".join(failures)
     return res
 
 
-def _compare_case(c: Case, k: dict, x, ns: dict, config_keys: bool) -> None:
+def _compare_case(c: Case, k: dict, x, ns: dict, config_keys: bool, mask=None) -> None:
     layer = eval(c.ours or c.src, dict(ns))
     if config_keys:
         missing = sorted(set(k["config_keys"]) - set(layer.get_config()))
@@ -247,6 +252,8 @@ def _compare_case(c: Case, k: dict, x, ns: dict, config_keys: bool) -> None:
     for a, b in zip(layer.get_weights(), k["weights"]):
         np.testing.assert_array_equal(a, b, err_msg="set_weights/get_weights does not round-trip")
     kw = {} if c.training is None else {"training": c.training}
+    if mask is not None:
+        kw["mask"] = torch.from_numpy(mask)
     out = _flat(layer(_to_torch(x), **kw))
     assert len(out) == len(k["out"]), f"{len(out)} outputs vs Keras {len(k['out'])}"
     for o, ko in zip(out, k["out"]):

@@ -195,6 +195,8 @@ def test_keras_parity():
         Case("BatchNormalization(axis=1, momentum=0.9, epsilon=1e-2)", (3, 4, 4), training=True, batch=4),
         Case("BatchNormalization(center=False, scale=False)", (4, 4, 3), training=True),
         Case("BatchNormalization(axis=2)", (3, 4, 2), training=True),
+        Case("BatchNormalization()", (5, 3), training=True, batch=3,
+             mask=np.array([[1, 1, 0, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 0, 0]], dtype=bool)),
         Case("LayerNormalization()", (5, 6)),
         Case("LayerNormalization(axis=[2, 3], center=False)", (3, 4, 5)),
         Case("LayerNormalization(epsilon=1e-5, scale=False)", (4, 3)),

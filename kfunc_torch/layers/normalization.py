@@ -127,6 +127,8 @@ class BatchNormalization(_GammaBeta):
         if training is None:
             training = self.training
         training = bool(training) and self.trainable
+        if training and mask is not None:
+            return self._masked_training_call(inputs, mask)
         # Channels last: (..., C) -> (M, C) is a free view of a contiguous tensor and torch's 2-D batch
         # norm is its channels-last kernel. Channels first (axis 1) is torch's own layout.
         if self._last:
@@ -149,6 +151,25 @@ class BatchNormalization(_GammaBeta):
         if self._last:
             return y.reshape(inputs.shape)
         return y if self._channel_axis == 1 else y.movedim(1, self._channel_axis)
+
+    def _masked_training_call(self, inputs, mask):
+        """Batch statistics over the unmasked positions only (as Keras 3), e.g. after Embedding(mask_zero)."""
+        w = mask.to(inputs.dtype)
+        while w.dim() < inputs.dim():
+            w = w.unsqueeze(-1)
+        dims = tuple(d for d in range(inputs.dim()) if d != self._channel_axis)
+        count = torch.clamp(w.expand_as(inputs).sum(dims, keepdim=True), min=1.0)
+        mean = (inputs * w).sum(dims, keepdim=True) / count
+        var = (((inputs - mean) ** 2) * w).sum(dims, keepdim=True) / count
+        with torch.no_grad():
+            self.moving_mean.lerp_(mean.detach().flatten(), 1.0 - self.momentum)
+            self.moving_variance.lerp_(var.detach().flatten(), 1.0 - self.momentum)
+        shape = [1] * inputs.dim()
+        shape[self._channel_axis] = -1
+        y = (inputs - mean) * torch.rsqrt(var + self.epsilon)
+        if self.gamma is not None:
+            y = y * self.gamma.reshape(shape)
+        return y if self.beta is None else y + self.beta.reshape(shape)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum,
