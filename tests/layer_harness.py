@@ -32,7 +32,9 @@ Example::
         keras_parity([Case("Dense(3)", (4,)), Case("Dense(2, use_bias=False)", (5, 4))])
 
 Integer inputs (Embedding): ``Case("Embedding(10, 3)", (5,), input_fn=lambda rng, s: rng.integers(0, 10, s))``
-and ``check_layer(..., input_fn=..., input_dtype="int64")``.
+and ``check_layer(..., input_fn=..., input_dtype="int64")``. Masks: ``Case(..., mask=np_bool_array)`` passes
+``mask=`` to both eager calls. ``keras_parity(cases, config_keys=True)`` also requires every key of
+Keras's get_config() in ours.
 """
 from __future__ import annotations
 
