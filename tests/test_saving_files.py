@@ -165,6 +165,7 @@ def test_fit_resumes_with_the_same_loss_trajectory(optimizer, tmp_path):
     model.compile(optimizer=optimizer, loss="mse")
     model.fit(xs, ys, epochs=2, batch_size=16, shuffle=False, verbose=0)
     model.save(tmp_path / "t.keras")
+    assert not load_model(tmp_path / "t.keras", compile=False).compiled
     loaded = load_model(tmp_path / "t.keras")
     assert loaded.compiled
     h1 = model.fit(xs, ys, epochs=3, batch_size=16, shuffle=False, verbose=0).history["loss"]
