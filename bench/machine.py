@@ -4,8 +4,6 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import platform
-import subprocess
-import sys
 
 
 def _cpu_model() -> str:
@@ -41,20 +39,12 @@ def describe(device: str) -> dict:
         "kfunc_torch": _version("kfunc_torch"),
         "device": device,
     }
-    code = ("import torch; print(torch.get_num_threads());"
-            "print(torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'none')")
-    try:
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-        threads, gpu = out.stdout.split("\n")[:2]
-        info["torch_threads"] = threads
-        info["gpu"] = gpu
-    except (OSError, subprocess.TimeoutExpired, ValueError):
-        info["gpu"] = "unknown"
+    # GPU name and torch's thread count come from the workers (no extra torch import here).
     return info
 
 
 def format_machine(info: dict) -> str:
     return (f"CPU: {info['cpu']} ({info['cores']} cores, torch threads {info.get('torch_threads', '?')}); "
-            f"GPU: {info.get('gpu', '?')}; device: {info['device']}\n"
+            f"GPU: {info.get('gpu', 'none')}; device: {info['device']}\n"
             f"{info['os']}, Python {info['python']}, torch {info['torch']}, numpy {info['numpy']}, "
             f"keras {info['keras']}, kfunc_torch {info['kfunc_torch']}")

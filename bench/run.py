@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import machine, report
 from .worker import MARK
-from .workloads import KERAS, KFUNC, TORCH, WORKLOADS
+from .workloads import CPU_METRIC, KERAS, KFUNC, TORCH, WORKLOADS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,9 +110,17 @@ def main(argv=None) -> int:
             dead.add(key)
             shown = f"{res['status']}: {res.get('reason', '')[:100]}"
         else:
-            shown = f"{res[w.metric]:.4g} {w.unit} (load {res['load_start']:.1f}->{res['load_end']:.1f})"
+            cpu = CPU_METRIC.get(w.metric)
+            cpu_txt = f", CPU-time {res[cpu]:.4g}" if cpu in res else ""
+            shown = f"{res[w.metric]:.4g} {w.unit}{cpu_txt} (load {res['load_start']:.1f}->{res['load_end']:.1f})"
         print(f"[{n}/{len(jobs)}] {w.name} {impl} #{r}: {shown} ({time.perf_counter() - t0:.1f} s)",
               file=sys.stderr, flush=True)
+    for runs in raw.values():  # what the workers saw: torch's thread count, the GPU
+        for res in runs:
+            for key in ("torch_threads", "gpu"):
+                if key in res:
+                    info[key] = res[key]
+    header = machine.format_machine(info)
     summary = report.summarize(raw)
     text = report.render(summary, header, a.device)
     text += f"\n\nsuite wall time: {time.perf_counter() - t_start:.0f} s, {repeats} repeat(s), quick={a.quick}"

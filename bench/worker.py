@@ -49,6 +49,11 @@ def measure(workload: str, impl: str, quick: bool, device: str, threads: int = 0
     # Load average before/after: this machine may be shared, and the table should say so.
     result.update(rss_peak_mb=rss_peak_mb(), rss_start_mb=rss_start, process_s=time.perf_counter() - t0,
                   load_start=load_start, load_end=os.getloadavg()[0])
+    if "torch" in sys.modules:
+        import torch
+        result["torch_threads"] = torch.get_num_threads()
+        if torch.cuda.is_available():
+            result["gpu"] = torch.cuda.get_device_name(0)
     if device.startswith("cuda") and result["status"] == "ok":
         import torch
         result["cuda_peak_mb"] = torch.cuda.max_memory_allocated() / 2**20
