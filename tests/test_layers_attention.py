@@ -97,7 +97,7 @@ def test_keras_parity_dense_attention_layers():
     keras_parity([Case("Attention()", two), Case("Attention(use_scale=True)", three),
                   Case("Attention(use_scale=True, score_mode='concat')", two),
                   Case("Attention(score_mode='concat')", three),
-                  Case("AdditiveAttention()", two), Case("AdditiveAttention(use_scale=False)", three)])
+                  Case("AdditiveAttention()", two), Case("AdditiveAttention(use_scale=False)", three)], config_keys=True)
 
 
 def test_fused_path_equals_explicit_path():

@@ -30,7 +30,7 @@ def test_keras_parity_layers():
              Case("Bidirectional(SimpleRNN(3, return_sequences=True), merge_mode='ave')", seq),
              Case("Bidirectional(GRU(3, return_sequences=True), merge_mode=None)", seq),
              Case("Bidirectional(LSTM(3, return_state=True))", seq)]
-    keras_parity(cases)
+    keras_parity(cases, config_keys=True)
 
 
 IDS = np.array([[1, 2, 3, 0, 0], [0, 4, 5, 0, 6], [0, 0, 7, 8, 9], [1, 2, 3, 4, 5]], dtype="int32")

@@ -39,7 +39,7 @@ class Embedding(Layer):
 
     def __init__(self, input_dim=None, output_dim=None, embeddings_initializer="uniform",
                  embeddings_regularizer=None, activity_regularizer=None, embeddings_constraint=None,
-                 mask_zero=False, input_length=None, **kwargs):
+                 mask_zero=False, input_length=None, quantization_config=None, **kwargs):
         for old, new in _EMBEDDING_LEGACY.items():
             if old in kwargs:
                 value = kwargs.pop(old)
@@ -51,6 +51,8 @@ class Embedding(Layer):
                     embeddings_regularizer = value
                 else:
                     embeddings_constraint = value
+        if quantization_config is not None:
+            raise ValueError("Embedding: quantization_config is not supported by kfunc_torch; leave it None.")
         kwargs.pop("dropout", None)  # Keras 1 argument, removed in Keras 2 (ignored there too)
         if input_dim is None or output_dim is None:
             missing = "input_dim" if input_dim is None else "output_dim"
@@ -108,7 +110,8 @@ class Embedding(Layer):
                 "embeddings_initializer": _initializers.serialize(self.embeddings_initializer),
                 "embeddings_regularizer": _regularizers.serialize(self.embeddings_regularizer),
                 "embeddings_constraint": _constraints.serialize(self.embeddings_constraint),
-                "mask_zero": self.mask_zero, "input_length": self.input_length}
+                "activity_regularizer": _regularizers.serialize(self.activity_regularizer),
+                "mask_zero": self.mask_zero, "input_length": self.input_length, "quantization_config": None}
 
 
 class Masking(Layer):

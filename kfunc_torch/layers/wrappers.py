@@ -258,8 +258,7 @@ class Bidirectional(Wrapper):
         config["layer"]["config"]["name"] = self.forward_layer.name[len("forward_"):] \
             if self.forward_layer.name.startswith("forward_") else self.forward_layer.name
         config["layer"]["config"]["go_backwards"] = self.forward_layer.go_backwards
-        if self.backward_layer.go_backwards == self.forward_layer.go_backwards:
-            config["backward_layer"] = _layer_config(self.backward_layer)
+        config["backward_layer"] = _layer_config(self.backward_layer)
         return config
 
     @classmethod
