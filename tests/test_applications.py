@@ -81,6 +81,28 @@ def test_structure_matches_keras(name, top):
     assert isinstance(model, torch.nn.Module)
 
 
+# The other family members, without top (same snippet; count, layers, name, output shape, digest).
+KERAS_MORE = {
+    "ResNet101": (42658176, 345, "resnet101", (None, None, None, 2048), "a5e01ecab48f577a"),
+    "ResNet152": (58370944, 515, "resnet152", (None, None, None, 2048), "b8641989aa0d8d4a"),
+    "ResNet101V2": (42626560, 377, "resnet101v2", (None, None, None, 2048), "57f8b4f86410f058"),
+    "ResNet152V2": (58331648, 564, "resnet152v2", (None, None, None, 2048), "30894e159ab54948"),
+    "DenseNet169": (12642880, 595, "densenet169", (None, None, None, 1664), "88315169ceeb7108"),
+    "DenseNet201": (18321984, 707, "densenet201", (None, None, None, 1920), "377087c32da90b11"),
+    "EfficientNetB1": (6575239, 339, "efficientnetb1", (None, None, None, 1280), "780a95e9bfef6d47"),
+    "EfficientNetB3": (10783535, 384, "efficientnetb3", (None, None, None, 1536), "f56b8eb8c14e609b"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(KERAS_MORE))
+def test_more_family_members_match_keras(name):
+    kfunc_torch.set_compat("keras3")
+    model = getattr(applications, name)(weights=None, include_top=False)
+    assert (model.count_params(), len(model.layers), model.name, tuple(model.output_shape), _digest(model)) == \
+        KERAS_MORE[name]
+
+
 def test_named_layers_keep_keras_names_under_keras2_compat():
     model = applications.VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
     assert [l.name for l in model.layers[1:4]] == ["block1_conv1", "block1_conv2", "block1_pool"]
