@@ -94,6 +94,10 @@ class Sequential(Model):
         return layer
 
     def _rebuild_graph(self) -> None:
+        if not self._is_graph_network and _compat.get_compat() == "keras3":
+            # Keras 3 builds a Sequential through an inner functional model, which takes a
+            # "functional" name: the next Model is then functional_2, not functional_1.
+            _compat.unique_name("functional")
         self._init_graph(self._stack_outputs[0], self._stack_outputs[-1])
 
     def build(self, input_shape=None) -> None:
