@@ -219,3 +219,50 @@ def test_errors_are_clear():
     with pytest.raises(TypeError, match="output_dim"):
         LSTM(3, output_dim=4)
     assert LSTM(output_dim=7, inner_activation="hard_sigmoid").units == 7
+
+
+def test_regularizers_reach_layer_losses():
+    l = LSTM(3, kernel_regularizer="l2", recurrent_regularizer=kfunc_torch.regularizers.l1(0.5))
+    l(torch.zeros(1, 2, 4))
+    losses = l.losses
+    assert len(losses) == 2
+    torch.testing.assert_close(losses[0], 0.01 * (l.kernel ** 2).sum())
+    torch.testing.assert_close(losses[1], 0.5 * l.recurrent_kernel.abs().sum())
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA (cuDNN kernels)")
+def test_cuda_matches_cpu_with_and_without_mask():
+    torch.manual_seed(6)
+    for cls in (LSTM, GRU, SimpleRNN):
+        cpu = cls(5, return_sequences=True)
+        x = torch.randn(3, 7, 4)
+        mask = torch.tensor([[1] * 7, [1] * 4 + [0] * 3, [0] * 2 + [1] * 5]).bool()
+        ref, ref_masked = cpu(x), cpu(x, mask=mask)
+        gpu = cls(5, return_sequences=True)
+        gpu(x)
+        gpu.set_weights(cpu.get_weights())
+        gpu.to("cuda")
+        torch.testing.assert_close(gpu(x.cuda()).cpu(), ref, atol=1e-4, rtol=1e-3)
+        torch.testing.assert_close(gpu(x.cuda(), mask=mask.cuda()).cpu(), ref_masked, atol=1e-4, rtol=1e-3)
+
+
+@pytest.mark.parametrize("return_state", [False, True], ids=["padded-fused", "packed"])
+def test_masked_fused_paths_match_step_loop_with_gradients(return_state):
+    torch.manual_seed(7)
+    mask = torch.tensor([[1, 1, 1, 0, 0], [0, 0, 1, 1, 1], [0, 1, 1, 1, 0], [0, 0, 0, 0, 0]]).bool()
+    x = torch.randn(4, 5, 3)
+    for cls in (LSTM, GRU):
+        fused = cls(4, return_state=return_state)
+        loop = cls(4, return_state=return_state, recurrent_activation=lambda v: torch.sigmoid(v))
+        fused(x), loop(x)
+        loop.set_weights(fused.get_weights())
+        outs = []
+        for layer in (fused, loop):
+            y = layer(x, mask=mask)
+            y = y if isinstance(y, list) else [y]
+            sum((t ** 2).sum() for t in y).backward()
+            outs.append((y, layer.kernel.grad.clone(), layer.recurrent_kernel.grad.clone()))
+        for a, b in zip(outs[0][0], outs[1][0]):
+            torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-5)
+        torch.testing.assert_close(outs[0][1], outs[1][1], atol=1e-5, rtol=1e-4)
+        torch.testing.assert_close(outs[0][2], outs[1][2], atol=1e-5, rtol=1e-4)
