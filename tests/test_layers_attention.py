@@ -149,3 +149,13 @@ def test_errors():
         MultiHeadAttention(0, 3)
     with pytest.raises(ValueError, match="score_mode"):
         Attention(score_mode="general")
+
+
+def test_tf_keras_causal_argument_means_causal_mask():
+    torch.manual_seed(3)
+    q = torch.randn(2, 4, 3)
+    with pytest.warns(DeprecationWarning):
+        old = Attention(causal=True)
+    torch.testing.assert_close(old([q, q]), Attention()([q, q], use_causal_mask=True))
+    # step 0 may only attend to itself
+    torch.testing.assert_close(old([q, q])[:, 0], q[:, 0])

@@ -185,7 +185,8 @@ def test_initial_state_and_return_state():
     x = torch.randn(2, 5, 3)
     out, h, c = l(x)
     torch.testing.assert_close(out, h)
-    out2, _, _ = l(x[:, 3:], initial_state=[h * 0 + l(x[:, :3])[1], l(x[:, :3])[2]])
+    _, h3, c3 = l(x[:, :3])
+    out2, _, _ = l(x[:, 3:], initial_state=[h3, c3])  # continuing from the states after 3 steps
     torch.testing.assert_close(out2, out, atol=1e-6, rtol=1e-5)
     with pytest.raises(ValueError, match="initial_state"):
         l(x, initial_state=[h])

@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 import torch.nn.functional as F
@@ -66,6 +67,7 @@ class _BaseDenseAttention(Layer):
     def call(self, inputs, mask=None, training=None, return_attention_scores=False, use_causal_mask=False):
         q, v = inputs[0], inputs[1]
         k = inputs[2] if len(inputs) > 2 else v
+        use_causal_mask = use_causal_mask or getattr(self, "_causal", False)
         q_mask = mask[0] if mask else None
         v_mask = mask[1] if mask and len(mask) > 1 else None
         scores = self._scores(q, k)
@@ -113,9 +115,12 @@ class Attention(_BaseDenseAttention):
     """
 
     def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, seed=None, **kwargs):
-        if "causal" in kwargs:  # tf.keras 2.x argument, replaced by call(use_causal_mask=...)
-            raise TypeError("Attention(causal=...) was removed; pass use_causal_mask=True when calling the layer.")
+        causal = kwargs.pop("causal", False)
+        if causal:  # tf.keras 2.x argument, replaced by call(use_causal_mask=...)
+            warnings.warn("Attention(causal=True) is deprecated; pass use_causal_mask=True when calling the layer.",
+                          DeprecationWarning, stacklevel=2)
         super().__init__(dropout=dropout, seed=seed, **kwargs)
+        self._causal = bool(causal)
         if score_mode not in ("dot", "concat"):
             raise ValueError(f"Attention: score_mode must be 'dot' or 'concat'; received score_mode={score_mode!r}.")
         self.use_scale = bool(use_scale)
