@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import runpy
 import sys
+import time
 
 import kfunc_torch
 
@@ -51,9 +52,10 @@ def _package_parent() -> str:
 
 
 def run_notebook(path: str, output: str | None = None, timeout: int = 600, kernel_name: str = "python3",
-                 compat: str | None = None):
+                 compat: str | None = None, progress: bool = False):
     """Execute a notebook with keras aliased and write the executed copy (default: ``<name>.out.ipynb``).
 
+    ``progress`` prints one line per executed code cell to stderr.
     Returns the executed ``NotebookNode``. Raises ``NotebookCellError`` (after writing the partial
     copy) when a cell not tagged ``raises-exception`` fails.
     Example: ``run_notebook('guide.ipynb', 'guide.out.ipynb', timeout=300)``
@@ -87,6 +89,19 @@ def run_notebook(path: str, output: str | None = None, timeout: int = 600, kerne
                                "importable by the kernel's Python?")
 
     client.on_notebook_start = _alias_in_kernel
+    if progress:
+        n_code = sum(c.cell_type == "code" for c in nb.cells)
+        started = {}
+
+        def _start(cell, cell_index, **_):
+            started["t"] = time.perf_counter()
+
+        def _done(cell, cell_index, execute_reply=None, **_):
+            status = (execute_reply or {}).get("content", {}).get("status", "ok")
+            print(f"[kfunc_torch] cell {cell.get('execution_count') or '?'}/{n_code} {status} "
+                  f"({time.perf_counter() - started.get('t', time.perf_counter()):.1f} s)", file=sys.stderr, flush=True)
+        client.on_cell_start = _start
+        client.on_cell_executed = _done
     try:
         client.execute()
     except CellExecutionError as e:
@@ -131,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
         try:
             run_notebook(target, opts["-o"] or opts["--output"], timeout=int(opts["--timeout"]),
-                         compat=opts["--compat"])
+                         compat=opts["--compat"], progress=True)
         except (NotebookCellError, FileNotFoundError) as e:
             print(str(e), file=sys.stderr)
             return 1

@@ -69,6 +69,7 @@ def test_run_notebook_with_alias_and_expected_failures(tmp_path):
     assert nb.cells[0].outputs[0]["text"] == "2.2.4\n"
     assert nb.cells[1].outputs[0]["ename"] == "NameError"
     assert nb.cells[2].outputs[0]["text"] == "(None, 2)\n"
+    assert "cell 2/3 error" in proc.stderr and "cell 3/3 ok" in proc.stderr  # progress lines
 
 
 def test_run_notebook_untagged_failure_is_an_error_showing_the_cell(tmp_path):
