@@ -321,3 +321,13 @@ def test_install_legacy_renames_wraps_classes_written_later():
         assert GaussianNoise(sigma=0.3).stddev == 0.3
     with pytest.raises(TypeError, match="'sigma'.*'stddev'"):
         GaussianNoise(0.1, sigma=0.3)
+
+
+def test_keras1_th_mode_keeps_1d_layers_channels_last():
+    K._settings.update(explicit_format=False, image_data_format="channels_last", keras1_th=False)
+    with pytest.warns(UserWarning, match="channels_first"):
+        L.Convolution2D(4, 3, 3, border_mode="same")
+    assert L.Conv1D(4, 3)(Input(shape=(10, 6))).shape == (None, 8, 4)  # (steps, channels), as Keras 1
+    assert L.MaxPooling1D(2)(Input(shape=(10, 6))).shape == (None, 5, 6)
+    if hasattr(L, "UpSampling1D"):
+        assert L.UpSampling1D(2)(Input(shape=(10, 6))).shape == (None, 20, 6)

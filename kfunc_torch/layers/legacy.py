@@ -119,7 +119,8 @@ def translate(name: str, spec: dict, args: tuple, kwargs: dict, param_names: tup
         notes.append(new)
     if spec.get("image") and keras1_image and "data_format" not in kwargs:
         _maybe_switch_to_channels_first(name)
-    if spec.get("rank") == 1 and _backend._settings.get("keras1_th") and "data_format" not in kwargs:
+    if (spec.get("rank") == 1 and _backend._settings.get("keras1_th") and "data_format" not in kwargs
+            and "data_format" in param_names):
         kwargs["data_format"] = "channels_last"  # Keras 1's 1D layers were always (steps, channels)
     return args, kwargs, notes
 
