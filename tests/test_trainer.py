@@ -465,3 +465,22 @@ def test_seed003_shared_lstm_merge_nb_epoch():
     with pytest.warns(DeprecationWarning, match="nb_epoch"):
         h = model.fit([data_a, data_b], labels, nb_epoch=3, verbose=0)
     assert len(h.history["accuracy"]) == 3
+
+
+def test_subclassed_model_builds_on_first_batch_and_trains():
+    class Sub(Model):
+        def __init__(self):
+            super().__init__()
+            self.d = Dense(2)
+
+        def call(self, x):
+            return self.d(x)
+
+    m = Sub()
+    m.compile(optimizers.SGD(0.1), "mse")
+    x, y = np.random.random((8, 3)).astype("float32"), np.random.random((8, 2)).astype("float32")
+    h = m.fit(x, y, epochs=3, verbose=0, batch_size=8)
+    assert h.history["loss"][2] < h.history["loss"][0]
+    with torch.no_grad():
+        ref = torch.mean((m(torch.tensor(x)) - torch.tensor(y)) ** 2).item()
+    assert m.evaluate(x, y, verbose=0) == pytest.approx(ref, rel=1e-5)

@@ -65,8 +65,26 @@ def as_tensor(v, dtype=None, device=None):
     return t
 
 
-def input_dtypes(model):
+def _graph(model) -> bool:
+    return bool(getattr(model, "_is_graph_network", False))
+
+
+def input_names(model, x=None):
+    """The model's input names; a subclassed model (no graph) takes what it is given, in order."""
+    if _graph(model):
+        return model.input_names
+    n = len(x) if isinstance(x, (list, tuple)) and x and _is_array(x[0]) else 1
+    return [f"input_{i + 1}" for i in range(n)]
+
+
+def output_names(model):
+    return model.output_names if _graph(model) else ["output_1"]
+
+
+def input_dtypes(model, n=1):
     """The dtype each model input wants: floating inputs take float data; integer ones keep ints."""
+    if not _graph(model):
+        return [None] * n
     out = []
     for t in model.inputs:
         dt = getattr(t, "torch_dtype", torch.float32)
@@ -76,6 +94,8 @@ def input_dtypes(model):
 
 def check_shapes(model, xs):
     """Raise a ValueError naming the input when data does not fit the model's input shape."""
+    if not _graph(model):
+        return
     for t, name, a in zip(model.inputs, model.input_names, xs):
         expected = tuple(t.shape)
         got = tuple(a.shape)
@@ -110,25 +130,25 @@ class ArrayData:
     def __init__(self, model, x, y, sample_weight=None, batch_size=32, target_dtypes=None, class_weight=None,
                  device=None, check=True):
         device = device if device is not None else model._device()
-        names_in = model.input_names
-        xs = to_list(x, names_in, "inputs", model.name)
+        xs = to_list(x, input_names(model, x), "inputs", model.name)
         if check:
             check_shapes(model, [np.asarray(a) if not isinstance(a, torch.Tensor) and not hasattr(a, "shape") else a
                                  for a in xs])
-        self.xs = [as_tensor(a, dt, device) for a, dt in zip(xs, input_dtypes(model))]
+        self.xs = [as_tensor(a, dt, device) for a, dt in zip(xs, input_dtypes(model, len(xs)))]
         self.ys = None
         if y is not None:
-            ys = to_list(y, model.output_names, "outputs", model.name)
+            ys = to_list(y, output_names(model), "outputs", model.name)
             dts = target_dtypes or [torch.float32] * len(ys)
             self.ys = [None if a is None else as_tensor(a, dt, device) for a, dt in zip(ys, dts)]
         self.sws = None
         if sample_weight is not None:
-            sws = to_list(sample_weight, model.output_names, "outputs", model.name) \
-                if isinstance(sample_weight, (dict, list, tuple)) else [sample_weight] * len(model.output_names)
+            outs = output_names(model)
+            sws = to_list(sample_weight, outs, "outputs", model.name) \
+                if isinstance(sample_weight, (dict, list, tuple)) else [sample_weight] * len(outs)
             self.sws = [None if s is None else as_tensor(s, torch.float32, device) for s in sws]
         if class_weight is not None and self.ys is not None:
             if isinstance(class_weight, dict) and class_weight and isinstance(next(iter(class_weight.values())), dict):
-                cws = [class_weight.get(n) for n in model.output_names]
+                cws = [class_weight.get(n) for n in output_names(model)]
             else:
                 cws = [class_weight] * len(self.ys)
             sws = self.sws or [None] * len(self.ys)
@@ -216,21 +236,21 @@ class IterData:
                              f"received {type(batch).__name__}.")
         x, y, sw = (list(batch) + [None, None])[:3]
         m = self.model
-        xs = to_list(x, m.input_names, "inputs", m.name)
+        xs = to_list(x, input_names(m, x), "inputs", m.name)
         if not self._checked:
             check_shapes(m, [a if hasattr(a, "shape") else np.asarray(a) for a in xs])
             self._checked = True
-        xs = [as_tensor(a, dt, self.device) for a, dt in zip(xs, input_dtypes(m))]
+        xs = [as_tensor(a, dt, self.device) for a, dt in zip(xs, input_dtypes(m, len(xs)))]
         ys = None
         if y is not None:
-            ys = to_list(y, m.output_names, "outputs", m.name)
+            ys = to_list(y, output_names(m), "outputs", m.name)
             dts = self.target_dtypes or [None] * len(ys)
             ys = [as_tensor(a, dt, self.device) for a, dt in zip(ys, dts)]
         sws = None
         if sw is not None:
             sws = [as_tensor(s, torch.float32, self.device) for s in
-                   (to_list(sw, m.output_names, "outputs", m.name) if isinstance(sw, (dict, list, tuple))
-                    else [sw] * len(m.output_names))]
+                   (to_list(sw, output_names(m), "outputs", m.name) if isinstance(sw, (dict, list, tuple))
+                    else [sw] * len(output_names(m)))]
         return xs, ys, sws
 
     def batches(self, shuffle=False, steps=None):

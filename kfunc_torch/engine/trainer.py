@@ -83,8 +83,14 @@ class Trainer:
                                "model.compile(optimizer='rmsprop', loss='categorical_crossentropy').")
 
     # ================================================================== the step
-    def _prepare_training(self):
+    def _prepare_training(self, data=None):
         """Build what every train step needs once (no graph walks inside the step)."""
+        if data is not None and not any(True for _ in self.parameters()):
+            # A subclassed model creates its weights on its first call: run one batch before the
+            # optimizer collects the parameters.
+            xs = next(iter(data.batches(False, 1)))[0]
+            with torch.no_grad():
+                self._run_model(xs, None)
         device = self._device()
         params = [p for p in self.trainable_weights if p.requires_grad]
         if isinstance(self.optimizer, _optimizers.Optimizer) and not self.optimizer.built:
@@ -223,7 +229,7 @@ class Trainer:
         want_batch_logs = cb.wants_batches("train")
 
         if self._train_fn is None:
-            self._prepare_training()
+            self._prepare_training(train)
         train_step = self._train_fn
         was_training = self.training
         self.stop_training = False
