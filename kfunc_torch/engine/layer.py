@@ -148,13 +148,12 @@ class Layer(nn.Module):
 
     @trainable.setter
     def trainable(self, value: bool) -> None:
-        self._trainable = bool(value)
+        # As in Keras 3, freezing (or unfreezing) a layer does the same to every sublayer, so a
+        # frozen base model's weights count as non-trainable in the outer model too.
         for layer in self._flatten_layers():
+            layer._trainable = bool(value)
             for attr, trainable in layer._weight_records:
-                getattr(layer, attr).requires_grad_(bool(value) and trainable and layer._trainable_chain())
-
-    def _trainable_chain(self) -> bool:
-        return self._trainable
+                getattr(layer, attr).requires_grad_(bool(value) and trainable)
 
     def _sublayers(self) -> list["Layer"]:
         """Direct child layers (in registration order)."""
