@@ -14,11 +14,8 @@ Example::
 """
 from __future__ import annotations
 
-import itertools
-import math
 import warnings
 
-import numpy as np
 import torch
 
 from .. import callbacks as _callbacks
@@ -199,7 +196,7 @@ class Trainer:
 
         Example: ``model.fit(x, y, batch_size=32, epochs=10, validation_split=0.2, callbacks=[EarlyStopping()])``.
         """
-        epochs = _legacy_epochs(kwargs, epochs, "fit")
+        epochs = _data.legacy_epochs(kwargs, epochs, "fit")
         epochs = 1 if epochs is None else epochs
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword argument(s) {sorted(kwargs)}.")
@@ -440,7 +437,7 @@ class Trainer:
 
         Example: ``model.fit_generator(gen(), steps_per_epoch=100, epochs=5)``.
         """
-        epochs = _legacy_epochs(kwargs, epochs, "fit_generator")
+        epochs = _data.legacy_epochs(kwargs, epochs, "fit_generator")
         for old in ("nb_worker", "pickle_safe", "max_q_size"):
             kwargs.pop(old, None)
         samples = kwargs.pop("samples_per_epoch", None)
@@ -448,9 +445,9 @@ class Trainer:
         if kwargs:
             raise TypeError(f"fit_generator() got unexpected keyword argument(s) {sorted(kwargs)}.")
         if samples is not None and steps_per_epoch is None:
-            generator, steps_per_epoch = _samples_to_steps(generator, samples)
+            generator, steps_per_epoch = _data.samples_to_steps(generator, samples)
         if val_samples is not None and validation_steps is None and _data.is_iterable_source(validation_data):
-            validation_data, validation_steps = _samples_to_steps(validation_data, val_samples)
+            validation_data, validation_steps = _data.samples_to_steps(validation_data, val_samples)
         return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
                         callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
                         validation_freq=validation_freq, class_weight=class_weight, shuffle=shuffle,
@@ -461,7 +458,7 @@ class Trainer:
         """Keras 2 ``evaluate_generator`` (Keras 1 ``val_samples``). Example: ``model.evaluate_generator(gen(), 10)``."""
         samples = kwargs.pop("val_samples", None)
         if samples is not None and steps is None:
-            generator, steps = _samples_to_steps(generator, samples)
+            generator, steps = _data.samples_to_steps(generator, samples)
         return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
     def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
@@ -472,39 +469,8 @@ class Trainer:
         """
         samples = kwargs.pop("val_samples", None)
         if samples is not None and steps is None:
-            generator, steps = _samples_to_steps(generator, samples)
-        return self.predict(_XOnly(generator), steps=steps, callbacks=callbacks, verbose=verbose)
-
-
-class _XOnly:
-    """Wraps a generator of x (or (x, ...)) batches into (x,) tuples for predict."""
-
-    def __init__(self, source):
-        self.source = source
-
-    def __iter__(self):
-        for b in self.source:
-            yield (b[0],) if isinstance(b, tuple) else (b,)
-
-
-def _legacy_epochs(kwargs, epochs, where):
-    if "nb_epoch" in kwargs:
-        nb = kwargs.pop("nb_epoch")
-        if epochs is not None:
-            raise TypeError(f"{where}() got both epochs= and its Keras 1 name nb_epoch=; pass only epochs=.")
-        warnings.warn(f"{where}(nb_epoch=...) is the Keras 1 spelling; use epochs=...", DeprecationWarning,
-                      stacklevel=3)
-        return nb
-    return epochs
-
-
-def _samples_to_steps(generator, samples):
-    """Keras 1 counted samples per epoch; we count steps: peek at one batch to learn the batch size."""
-    it = iter(generator)
-    first = next(it)
-    x = first[0] if isinstance(first, tuple) else first
-    x0 = x[0] if isinstance(x, (list, tuple)) else (next(iter(x.values())) if isinstance(x, dict) else x)
-    return itertools.chain([first], it), max(1, math.ceil(samples / len(x0)))
+            generator, steps = _data.samples_to_steps(generator, samples)
+        return self.predict(_data.XOnly(generator), steps=steps, callbacks=callbacks, verbose=verbose)
 
 
 def _should_validate(epoch, freq):
