@@ -484,3 +484,17 @@ def test_subclassed_model_builds_on_first_batch_and_trains():
     with torch.no_grad():
         ref = torch.mean((m(torch.tensor(x)) - torch.tensor(y)) ** 2).item()
     assert m.evaluate(x, y, verbose=0) == pytest.approx(ref, rel=1e-5)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_mixed_float16_on_cuda_uses_grad_scaler():
+    from kfunc_torch import mixed_precision
+    mixed_precision.set_global_policy("mixed_float16")
+    try:
+        m = _small(act=None).cuda()
+        m.compile("adam", "mse")
+        h = m.fit(np.random.random((64, 4)), np.random.random((64, 2)), verbose=0, epochs=2)
+        assert m._scaler is not None and np.isfinite(h.history["loss"]).all()
+        assert m.get_weights()[0].dtype == np.float32
+    finally:
+        mixed_precision.set_global_policy("float32")
