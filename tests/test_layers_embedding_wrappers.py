@@ -24,6 +24,8 @@ def test_keras_parity_layers():
              Case("Identity()", seq, ),
              Case("TimeDistributed(Dense(4))", seq),
              Case("TimeDistributed(Dense(2, activation='tanh'))", (4, 3, 2)),
+             Case("TimeDistributed(Conv2D(2, 3))", (3, 5, 5, 2)),
+             Case("TimeDistributed(LSTM(2, return_sequences=True))", (3, 4, 2)),
              Case("Bidirectional(LSTM(3))", seq),
              Case("Bidirectional(GRU(3, return_sequences=True), merge_mode='sum')", seq),
              Case("Bidirectional(LSTM(3, return_sequences=True), merge_mode='mul')", seq),
