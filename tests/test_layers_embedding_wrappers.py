@@ -6,7 +6,7 @@ import torch
 
 from kfunc_torch.layers import (GRU, LSTM, Bidirectional, Dense, Dropout, Embedding, Identity, Input, Masking,
                                 SimpleRNN, TimeDistributed, concatenate)
-from kfunc_torch.models import Model
+from kfunc_torch.models import Model, Sequential
 
 from keras_oracle import requires_keras, run_keras
 from layer_harness import Case, check_layer, keras_parity
@@ -198,3 +198,12 @@ def test_wrapper_errors():
         TimeDistributed(torch.nn.Linear(2, 2))
     with pytest.raises(ValueError, match="ndim|rank"):
         TimeDistributed(Dense(2))(Input(shape=(3,)))
+
+
+def test_embedding_starts_a_keras2_sequential():
+    # Keras 2: an Embedding without input_shape takes (input_length,) as its input shape, so the
+    # Sequential is built at once (seed 004's Sequential summaries).
+    m = Sequential([Embedding(1000, 64, input_length=10), LSTM(32)])
+    assert m.output_shape == (None, 32)
+    assert m.count_params() == 1000 * 64 + 4 * (32 * (64 + 32) + 32)
+    assert Sequential([Embedding(1000, 8), LSTM(4, return_sequences=True)]).output_shape == (None, None, 4)

@@ -43,7 +43,12 @@ def _layer_from_config(spec: dict, custom_objects=None):
 
 
 class Wrapper(Layer):
-    """Base of layer wrappers: holds ``self.layer`` (a sublayer, so its weights are the wrapper's)."""
+    """Base of layer wrappers: holds ``self.layer`` (a sublayer, so its weights are the wrapper's).
+
+    Example::
+
+        >>> TimeDistributed(Dense(4)).layer      # the wrapped Dense
+    """
 
     def __init__(self, layer, **kwargs):
         _check_layer(type(self).__name__, layer)
