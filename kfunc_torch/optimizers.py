@@ -86,9 +86,19 @@ class Optimizer:
         self.param_groups = [{"params": params, "lr": 0.0}]
         self.state = {}
         self._states = [self._init_state(p) for p in params]
-        # The same state tensors, grouped by slot name: the lists the _foreach kernels take.
-        self._slots = {k: [st[k] for st in self._states] for k in (self._states[0] if self._states else {})}
         self.built = True
+
+    @property
+    def _states(self) -> list:
+        """Per-parameter state dicts (slot name -> tensor), in parameter order."""
+        return self.__dict__.get("_state_list", [])
+
+    @_states.setter
+    def _states(self, value) -> None:
+        # Keep the same tensors grouped by slot name: the lists the _foreach kernels take. Rebuilt
+        # whenever the states are replaced (e.g. by a checkpoint loader).
+        self.__dict__["_state_list"] = value
+        self._slots = {k: [st[k] for st in value] for k in (value[0] if value else {})}
 
     def _init_state(self, p) -> dict:
         return {}
