@@ -16,7 +16,6 @@ from __future__ import annotations
 import torch
 
 from .. import activations as _activations
-from .. import initializers as _initializers
 from .recurrent_base import RNNBase, translate_legacy
 
 __all__ = ["SimpleRNN", "LSTM", "GRU"]

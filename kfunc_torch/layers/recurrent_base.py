@@ -5,7 +5,8 @@ as Parameters in Keras's layout, so counts and get_weights match Keras. Each cal
 weight list from them (transposed views, a gate permutation for GRU) and runs torch's fused kernel
 (``torch._VF.lstm/gru/rnn_tanh``: oneDNN on CPU, cuDNN on CUDA). Masks whose valid steps form one
 contiguous run per sequence (right padding, left padding, both, ``go_backwards`` on right padding)
-also run fused, as packed sequences. Only what no fused kernel expresses runs a Python loop over
+also run fused: each run is shifted to start at step 0, then packed (when final states are returned)
+or run padded with each row's outputs read up to its length (faster on CPU). Only what no fused kernel expresses runs a Python loop over
 time steps: other activations (``hard_sigmoid``), ``recurrent_dropout`` while training, GRU
 ``reset_after=False``, and masks with holes.
 
