@@ -100,7 +100,10 @@ class LazyLogs(dict):
 
 
 class CallbackList:
-    """Dispatches each hook to every callback; batch hooks only to callbacks that define them."""
+    """Dispatches each hook to every callback; batch hooks only to callbacks that define them.
+
+    Example: ``CallbackList([History()], model=m, params={}).call("on_train_begin", None)``.
+    """
 
     def __init__(self, callbacks=None, model=None, params=None):
         self.callbacks = list(callbacks or [])

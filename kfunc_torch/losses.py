@@ -197,7 +197,10 @@ class Loss:
 
 
 def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
-    """Keras's reduction: weight per sample, then sum, divided by the number of values for the mean."""
+    """Keras's reduction: weight per sample, then sum, divided by the number of values for the mean.
+
+    Example: ``reduce_values(torch.tensor([1., 3.]), torch.tensor([1., 0.]))`` is ``0.5``.
+    """
     if sample_weight is not None:
         sw = sample_weight.to(values.dtype)
         while sw.dim() > values.dim():
@@ -226,17 +229,17 @@ def _loss_class(fn, doc):
 
 MeanSquaredError = type("MeanSquaredError", (Loss,), _loss_class(mean_squared_error, "MSE loss. ``MeanSquaredError()(t, p)``."))
 MeanAbsoluteError = type("MeanAbsoluteError", (Loss,), _loss_class(mean_absolute_error, "MAE loss. ``MeanAbsoluteError()(t, p)``."))
-MeanAbsolutePercentageError = type("MeanAbsolutePercentageError", (Loss,), _loss_class(mean_absolute_percentage_error, "MAPE loss."))
-MeanSquaredLogarithmicError = type("MeanSquaredLogarithmicError", (Loss,), _loss_class(mean_squared_logarithmic_error, "MSLE loss."))
+MeanAbsolutePercentageError = type("MeanAbsolutePercentageError", (Loss,), _loss_class(mean_absolute_percentage_error, "``MeanAbsolutePercentageError()(t, p)``."))
+MeanSquaredLogarithmicError = type("MeanSquaredLogarithmicError", (Loss,), _loss_class(mean_squared_logarithmic_error, "``MeanSquaredLogarithmicError()(t, p)``."))
 BinaryCrossentropy = type("BinaryCrossentropy", (Loss,), _loss_class(binary_crossentropy, "``BinaryCrossentropy(from_logits=False, label_smoothing=0.0)``."))
 CategoricalCrossentropy = type("CategoricalCrossentropy", (Loss,), _loss_class(categorical_crossentropy, "``CategoricalCrossentropy(from_logits=False)``."))
 SparseCategoricalCrossentropy = type("SparseCategoricalCrossentropy", (Loss,), _loss_class(sparse_categorical_crossentropy, "``SparseCategoricalCrossentropy(from_logits=False)``."))
 Hinge = type("Hinge", (Loss,), _loss_class(hinge, "Hinge loss. ``Hinge()(t, p)``."))
-SquaredHinge = type("SquaredHinge", (Loss,), _loss_class(squared_hinge, "Squared hinge loss."))
-CategoricalHinge = type("CategoricalHinge", (Loss,), _loss_class(categorical_hinge, "Categorical hinge loss."))
+SquaredHinge = type("SquaredHinge", (Loss,), _loss_class(squared_hinge, "``SquaredHinge()(t, p)``."))
+CategoricalHinge = type("CategoricalHinge", (Loss,), _loss_class(categorical_hinge, "``CategoricalHinge()(onehot, p)``."))
 KLDivergence = type("KLDivergence", (Loss,), _loss_class(kl_divergence, "KL divergence. ``KLDivergence()(t, p)``."))
-Poisson = type("Poisson", (Loss,), _loss_class(poisson, "Poisson loss."))
-LogCosh = type("LogCosh", (Loss,), _loss_class(log_cosh, "log-cosh loss."))
+Poisson = type("Poisson", (Loss,), _loss_class(poisson, "``Poisson()(counts, rates)``."))
+LogCosh = type("LogCosh", (Loss,), _loss_class(log_cosh, "``LogCosh()(t, p)``."))
 Huber = type("Huber", (Loss,), _loss_class(huber, "``Huber(delta=1.0)``."))
 CosineSimilarity = type("CosineSimilarity", (Loss,), _loss_class(cosine_similarity, "``CosineSimilarity(axis=-1)``."))
 for _c in (MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
@@ -275,4 +278,5 @@ def get(identifier):
 
 
 def serialize(loss):
+    """The name of a loss for configs. Example: ``serialize(losses.mse) == "mean_squared_error"``."""
     return loss if isinstance(loss, str) else getattr(loss, "__name__", type(loss).__name__)

@@ -154,15 +154,15 @@ TopKCategoricalAccuracy = _wrapper("TopKCategoricalAccuracy", top_k_categorical_
                                    "top_k_categorical_accuracy", "``TopKCategoricalAccuracy(k=5)``.")
 SparseTopKCategoricalAccuracy = _wrapper("SparseTopKCategoricalAccuracy", sparse_top_k_categorical_accuracy,
                                          "sparse_top_k_categorical_accuracy", "``SparseTopKCategoricalAccuracy(k=5)``.")
-MeanSquaredError = _wrapper("MeanSquaredError", _losses.mean_squared_error, "mean_squared_error", "MSE metric.")
-MeanAbsoluteError = _wrapper("MeanAbsoluteError", _losses.mean_absolute_error, "mean_absolute_error", "MAE metric.")
+MeanSquaredError = _wrapper("MeanSquaredError", _losses.mean_squared_error, "mean_squared_error", "``MeanSquaredError()``.")
+MeanAbsoluteError = _wrapper("MeanAbsoluteError", _losses.mean_absolute_error, "mean_absolute_error", "``MeanAbsoluteError()``.")
 MeanAbsolutePercentageError = _wrapper("MeanAbsolutePercentageError", _losses.mean_absolute_percentage_error,
-                                       "mean_absolute_percentage_error", "MAPE metric.")
-BinaryCrossentropy = _wrapper("BinaryCrossentropy", _losses.binary_crossentropy, "binary_crossentropy", "BCE metric.")
+                                       "mean_absolute_percentage_error", "``MeanAbsolutePercentageError()``.")
+BinaryCrossentropy = _wrapper("BinaryCrossentropy", _losses.binary_crossentropy, "binary_crossentropy", "``BinaryCrossentropy()``.")
 CategoricalCrossentropy = _wrapper("CategoricalCrossentropy", _losses.categorical_crossentropy,
-                                   "categorical_crossentropy", "CCE metric.")
+                                   "categorical_crossentropy", "``CategoricalCrossentropy()``.")
 SparseCategoricalCrossentropy = _wrapper("SparseCategoricalCrossentropy", _losses.sparse_categorical_crossentropy,
-                                         "sparse_categorical_crossentropy", "Sparse CCE metric.")
+                                         "sparse_categorical_crossentropy", "``SparseCategoricalCrossentropy()``.")
 
 
 class Accuracy(MeanMetricWrapper):

@@ -57,7 +57,8 @@ def global_policy() -> Policy:
 
 # Keras 2.4-2.8 spellings
 set_policy = set_global_policy
-experimental = type("experimental", (), {"Policy": Policy, "set_policy": staticmethod(set_global_policy),
+experimental = type("experimental", (), {"__doc__": "Keras 2.4 `mixed_precision.experimental.set_policy('mixed_float16')`.",
+                                         "Policy": Policy, "set_policy": staticmethod(set_global_policy),
                                          "global_policy": staticmethod(global_policy)})
 
 
@@ -70,7 +71,10 @@ def autocast_context(device: torch.device):
 
 
 def make_grad_scaler(device: torch.device):
-    """A GradScaler for float16 on CUDA (bfloat16 and CPU need none); None otherwise."""
+    """A GradScaler for float16 on CUDA (bfloat16 and CPU need none); None otherwise.
+
+    Example: ``make_grad_scaler(torch.device("cpu")) is None``.
+    """
     policy = global_policy()
     if policy.compute_dtype == "float16" and policy.is_mixed and device.type == "cuda":
         return torch.amp.GradScaler("cuda")

@@ -415,18 +415,19 @@ def get(identifier):
 
 
 def serialize(optimizer) -> dict:
+    """``{"class_name", "config"}`` of an optimizer. Example: ``serialize(Adam())["class_name"] == "Adam"``."""
     return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
 
 
 def get_lr(optimizer) -> float:
-    """Current learning rate of a Keras-style or torch optimizer (callbacks use it)."""
+    """Current learning rate of a Keras-style or torch optimizer. Example: ``get_lr(model.optimizer)``."""
     if isinstance(optimizer, Optimizer):
         return optimizer.learning_rate
     return float(optimizer.param_groups[0]["lr"])
 
 
 def set_lr(optimizer, value: float) -> None:
-    """Set the learning rate of a Keras-style or torch optimizer."""
+    """Set the learning rate of a Keras-style or torch optimizer. Example: ``set_lr(opt, 1e-4)``."""
     if isinstance(optimizer, Optimizer):
         optimizer.learning_rate = value
     else:

@@ -89,6 +89,8 @@ class CompiledLoss:
 
 
 class MetricEntry:
+    """One metric of one output and its history key. Example: ``MetricEntry(0, metric, "acc", False)``."""
+
     def __init__(self, index, metric, key, weighted):
         self.index, self.metric, self.key, self.weighted = index, metric, key, weighted
 

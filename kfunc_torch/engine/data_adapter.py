@@ -79,6 +79,7 @@ def input_names(model, x=None):
 
 
 def output_names(model):
+    """The model's output names (``["output_1"]`` for a subclassed model). Example: ``output_names(m)``."""
     return model.output_names if _graph(model) else ["output_1"]
 
 
@@ -108,6 +109,7 @@ def check_shapes(model, xs):
 
 
 def check_lengths(arrays, what):
+    """The common number of samples, or a ValueError listing them. Example: ``check_lengths([x, y], "data")``."""
     n = {int(a.shape[0]) for a in arrays if a is not None}
     if len(n) > 1:
         raise ValueError(f"All {what} arrays must have the same number of samples (first dimension); received "
