@@ -159,6 +159,9 @@ class Model(Trainer, Layer):
     # ------------------------------------------------------------------ running
     def forward(self, *args, training=None, mask=None):
         """Run the model. Takes one tensor per input: positionally, as a list, or a dict by input name."""
+        if self._activity_layers:
+            for layer in self._activity_layers:  # the previous call's activity losses are stale
+                layer._activity_losses.clear()
         if not self._is_graph_network:
             return self.call(*args, training=training) if _accepts_training(self) else self.call(*args)
         if self._single_input and len(args) == 1 and isinstance(args[0], torch.Tensor):

@@ -76,6 +76,7 @@ class Layer(nn.Module):
         self.input_spec = None
         self.supports_masking = getattr(self, "supports_masking", False)
         self._dtype = dtype
+        self._activity_losses: list = []  # this call's activity-regularization losses
         self.activity_regularizer = kwargs.get("activity_regularizer")
         if self.activity_regularizer is not None:
             from .. import regularizers
@@ -269,7 +270,18 @@ class Layer(nn.Module):
                 out.append(reg(getattr(layer, attr)))
             for loss in layer._layer_losses:
                 out.append(loss() if callable(loss) else loss)
+            out.extend(layer._activity_losses)
         return out
+
+    @property
+    def _activity_layers(self) -> list["Layer"]:
+        """This layer and its sublayers that have an activity regularizer (cached; usually empty)."""
+        cached = self.__dict__.get("_activity_layers_cache")
+        if cached is None or cached[0] != len(self._modules):
+            found = [l for l in self._flatten_layers() if l.activity_regularizer is not None]
+            cached = (len(self._modules), found)
+            object.__setattr__(self, "_activity_layers_cache", cached)
+        return cached[1]
 
     def _has_losses(self) -> bool:
         return any(layer._regularizers or layer._layer_losses or layer.activity_regularizer is not None
@@ -284,7 +296,13 @@ class Layer(nn.Module):
         return inputs
 
     def forward(self, *args, **kwargs):
-        return self.call(*args, **kwargs)
+        out = self.call(*args, **kwargs)
+        if self.activity_regularizer is not None:
+            # Keras adds regularizer(output) / batch_size to the layer's losses on each call.
+            for t in pytree.tree_leaves(out):
+                if isinstance(t, torch.Tensor) and t.dim() > 0:
+                    self._activity_losses.append(self.activity_regularizer(t) / t.shape[0])
+        return out
 
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape``. The default runs ``call`` on the meta device."""
@@ -309,6 +327,9 @@ class Layer(nn.Module):
             self._initial_weights = None
 
     def __call__(self, *args, **kwargs):
+        if self._activity_layers:
+            for layer in self._activity_layers:  # losses of the previous call are stale
+                layer._activity_losses.clear()
         # Fast path: one tensor in (the common eager case).
         if len(args) == 1 and not kwargs and isinstance(args[0], torch.Tensor):
             if not self.built:

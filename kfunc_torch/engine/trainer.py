@@ -95,6 +95,7 @@ class Trainer:
         layers = self._flatten_layers()
         self._reg_terms = [(l, a, r) for l in layers for a, r in l._regularizers]
         self._extra_losses = [x for l in layers for x in l._layer_losses]
+        self._activity_terms = [l for l in layers if l.activity_regularizer is not None]
         self._constraint_terms = [(l, a, c) for l in layers for a, c in l._constraints.items() if c is not None]
         self._scaler = _mp.make_grad_scaler(device)
         self._loss_fn = self._forward_and_loss
@@ -132,6 +133,9 @@ class Trainer:
             total = total + reg(getattr(layer, attr))
         for extra in self._extra_losses:
             total = total + (extra() if callable(extra) else extra)
+        for layer in self._activity_terms:  # recorded by this forward pass (Layer.forward)
+            for value in layer._activity_losses:
+                total = total + value
         return outs, total, parts
 
     def _train_step(self, xs, ys, sws):
