@@ -125,12 +125,12 @@ class GraphPlan:
         out_slots = [slot_of(t) for t in node.output_tensors]
         free = tuple(s for s in set(in_slots) if last_use.get(s) == index)
         args, kwargs = node.call_args, node.call_kwargs
-        consts = {k: v for k, v in kwargs.items()}
-        if len(args) == 1 and isinstance(args[0], KerasTensor) and not any(
-                isinstance(x, KerasTensor) for x in pytree.tree_leaves(kwargs)):
+        consts = dict(kwargs)
+        symbolic_kwargs = bool(kwargs) and any(isinstance(x, KerasTensor) for x in pytree.tree_leaves(kwargs))
+        if len(args) == 1 and isinstance(args[0], KerasTensor) and not symbolic_kwargs:
             kind, arg_spec = _ONE, in_slots[0]
         elif (len(args) == 1 and isinstance(args[0], list) and all(isinstance(x, KerasTensor) for x in args[0])
-              and not any(isinstance(x, KerasTensor) for x in pytree.tree_leaves(kwargs))):
+              and not symbolic_kwargs):
             kind, arg_spec = _LIST, tuple(in_slots)
         else:
             kind = _GENERIC

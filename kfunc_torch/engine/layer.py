@@ -115,9 +115,16 @@ class Layer(nn.Module):
         return param
 
     def __setattr__(self, name, value):
+        d = self.__dict__
+        if not isinstance(value, (torch.Tensor, nn.Module)) and "_parameters" in d:
+            # Plain values (most attributes, and `training` in train()/eval()) skip torch's
+            # registration logic, unless they replace a registered parameter, buffer or module.
+            if name not in d["_parameters"] and name not in d["_modules"] and name not in d["_buffers"]:
+                object.__setattr__(self, name, value)
+                return
         # `self.W = self.add_weight(name="kernel")`: the weight is registered once, as "kernel";
         # the alias is a plain attribute so parameters() and state_dict() do not list it twice.
-        if isinstance(value, nn.Parameter) and "_parameters" in self.__dict__:
+        if isinstance(value, nn.Parameter) and "_parameters" in d:
             for key, p in self._parameters.items():
                 if p is value and key != name:
                     object.__setattr__(self, name, value)
@@ -137,6 +144,9 @@ class Layer(nn.Module):
             raise
 
     def _device(self):
+        for p in self._parameters.values():  # own weights first: no walk over sublayers
+            if p is not None:
+                return p.device
         for p in self.parameters():
             return p.device
         for b in self.buffers():
@@ -335,9 +345,10 @@ class Layer(nn.Module):
             if not self.built:
                 self._maybe_build(tuple(args[0].shape))
             return nn.Module.__call__(self, args[0])
-        flat, spec = pytree.tree_flatten((args, kwargs))
-        if any(isinstance(x, KerasTensor) for x in flat):
-            return self._symbolic_call(args, kwargs, flat)
+        if len(args) == 1 and not kwargs and isinstance(args[0], KerasTensor):
+            return self._symbolic_call(args, kwargs)  # graph building, one input
+        if any(isinstance(x, KerasTensor) for x in pytree.tree_leaves((args, kwargs))):
+            return self._symbolic_call(args, kwargs)
         return self._eager_call(args, kwargs)
 
     def _eager_call(self, args, kwargs):
@@ -349,7 +360,7 @@ class Layer(nn.Module):
                                               first))
         return nn.Module.__call__(self, *args, **kwargs)
 
-    def _symbolic_call(self, args, kwargs, flat):
+    def _symbolic_call(self, args, kwargs):
         first = args[0] if args else kwargs.get("inputs")
         input_shape = _shape_struct(first)
         if self.built:
@@ -362,7 +373,10 @@ class Layer(nn.Module):
 
     def _infer_outputs(self, args, kwargs, input_shape):
         """KerasTensors (shape, dtype, mask flag) for the outputs of this call."""
-        in_tensors = [x for x in pytree.tree_leaves((args, kwargs)) if isinstance(x, KerasTensor)]
+        if len(args) == 1 and not kwargs and isinstance(args[0], KerasTensor):
+            in_tensors = [args[0]]
+        else:
+            in_tensors = [x for x in pytree.tree_leaves((args, kwargs)) if isinstance(x, KerasTensor)]
         try:
             shape = self.compute_output_shape(_as_shape_struct(input_shape))
             dtype = self._output_dtype(in_tensors)
@@ -372,7 +386,7 @@ class Layer(nn.Module):
                                   is_leaf=lambda v: isinstance(v, tuple) and len(v) == 2
                                   and isinstance(v[1], torch.dtype))
         self._infer_masks(args, kwargs, in_tensors, out)
-        for t in pytree.tree_leaves(out):
+        for t in ([out] if isinstance(out, KerasTensor) else pytree.tree_leaves(out)):
             t.name = self.name
         return out
 
@@ -598,10 +612,19 @@ def _to_tensor(value, device):
     return value
 
 
+_ACCEPTS: dict = {}
+
+
 def call_accepts(layer: Layer, arg: str) -> bool:
-    """Whether ``layer.call`` takes the keyword ``arg`` (training, mask)."""
+    """Whether ``layer.call`` takes the keyword ``arg`` (training, mask); cached per class."""
+    key = (type(layer), arg)
+    cached = _ACCEPTS.get(key) if "call" not in layer.__dict__ else None
+    if cached is not None:
+        return cached
     try:
-        params = inspect.signature(layer.call).parameters
+        result = arg in inspect.signature(layer.call).parameters
     except (TypeError, ValueError):
-        return False
-    return arg in params
+        result = False
+    if "call" not in layer.__dict__:  # an instance-level call() override is not cached
+        _ACCEPTS[key] = result
+    return result

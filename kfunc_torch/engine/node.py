@@ -17,16 +17,27 @@ class Node:
         self.layer = layer
         self.call_args = tuple(call_args)
         self.call_kwargs = dict(call_kwargs)
-        # Flattened call: leaves are KerasTensors (filled at run time) or constants.
-        self.flat_args, self.args_spec = pytree.tree_flatten((self.call_args, self.call_kwargs))
-        self.input_tensors: list[KerasTensor] = [x for x in self.flat_args if isinstance(x, KerasTensor)]
+        if len(self.call_args) == 1 and not self.call_kwargs and isinstance(self.call_args[0], KerasTensor):
+            self.input_tensors: list[KerasTensor] = [self.call_args[0]]  # the common case, no pytree
+        else:
+            self.input_tensors = [x for x in self.flat_args if isinstance(x, KerasTensor)]
         self.output_struct = outputs
-        self.output_tensors: list[KerasTensor] = pytree.tree_leaves(outputs)
+        self.output_tensors: list[KerasTensor] = (
+            [outputs] if isinstance(outputs, KerasTensor) else pytree.tree_leaves(outputs))
         self.node_index = len(layer._inbound_nodes)
         layer._inbound_nodes.append(self)
         if set_history:
             for i, t in enumerate(self.output_tensors):
                 t._keras_history = KerasHistory(layer, self.node_index, i)
+
+    # The flattened call: leaves are KerasTensors (filled in at run time) or constants.
+    @property
+    def flat_args(self) -> list:
+        return pytree.tree_flatten((self.call_args, self.call_kwargs))[0]
+
+    @property
+    def args_spec(self):
+        return pytree.tree_flatten((self.call_args, self.call_kwargs))[1]
 
     # The main input, as the layer saw it: a tensor, or a list / dict of tensors.
     @property
