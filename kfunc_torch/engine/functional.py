@@ -107,6 +107,15 @@ class Model(Trainer, Layer):
         self._inbound_nodes = []
         Node(self, (self._input_struct,), {}, self._output_struct, set_history=False)
 
+    def _device(self):
+        # The first layer that has a weight tells the device, without a walk over all parameters.
+        if self._is_graph_network:
+            for layer in self._layers:
+                for p in layer._parameters.values():
+                    if p is not None:
+                        return p.device
+        return super()._device()
+
     def _module_key(self, name: str) -> str:
         """The submodule key of a layer: its name, unless that clashes with an attribute."""
         key = name.replace(".", "_").replace("/", "_") or "_"

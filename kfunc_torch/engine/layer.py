@@ -135,6 +135,9 @@ class Layer(nn.Module):
         # torch's Module.__getattr__ answers any AttributeError raised inside a property (such as
         # `.output` on a layer with several nodes) with "object has no attribute"; re-run the
         # property so that its own explanation reaches the user.
+        params = self.__dict__.get("_parameters")
+        if params is not None and name in params:  # weights (self.kernel) on the hot path
+            return params[name]
         try:
             return nn.Module.__getattr__(self, name)
         except AttributeError:

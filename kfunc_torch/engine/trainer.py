@@ -411,15 +411,24 @@ class Trainer:
 
     def predict_on_batch(self, x):
         """Outputs for one batch as numpy. Example: ``model.predict_on_batch(x[:32])``."""
+        # This call is framework overhead on a small batch, so it stays lean: one array for a
+        # one-input model is converted directly, and train()/eval() (a walk over all layers) runs
+        # only when the model is in training mode.
         was_training = self.training
-        self.eval()
+        if was_training:
+            self.eval()
         try:
             with torch.no_grad():
-                xs = _data.ArrayData(self, x, None, check=True).xs
+                if _data._is_array(x) and getattr(self, "_single_input", False):
+                    xs = [_data.as_tensor(x, _data.input_dtypes(self)[0], self._device())]
+                    _data.check_shapes(self, xs)
+                else:
+                    xs = _data.ArrayData(self, x, None, check=True).xs
                 outs = [o.float().cpu().numpy() if o.is_floating_point() else o.cpu().numpy()
                         for o in self._outputs_list(self._run_model(xs, None))]
         finally:
-            self.train(was_training)
+            if was_training:
+                self.train(True)
         return outs[0] if len(outs) == 1 else outs
 
     def _targets(self):
