@@ -360,3 +360,16 @@ def test_lambda_with_named_function_needs_registration_or_opt_in(tmp_path):
         model_from_json(text)
     assert _outs(model_from_json(text, custom_objects={"_double": _double}), [torch.ones(1, 2)])[0].tolist() == [[2, 2]]
     assert _outs(model_from_json(text, safe_mode=False), [torch.ones(1, 2)])[0].tolist() == [[2, 2]]
+
+
+def test_compile_metrics_survive_save_and_load(tmp_path):
+    kt = kfunc_torch
+    i = kt.Input((4,))
+    m = kt.Model(i, kt.layers.Dense(2, activation="softmax")(i))
+    m.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+    x, y = np.random.rand(16, 4), np.eye(2)[np.random.randint(0, 2, 16)]
+    m.fit(x, y, verbose=0)
+    m.save(tmp_path / "m.keras")
+    m2 = kt.models.load_model(tmp_path / "m.keras")
+    assert m2.metrics_names == ["loss", "accuracy"]
+    np.testing.assert_allclose(m2.evaluate(x, y, verbose=0), m.evaluate(x, y, verbose=0), rtol=1e-6)

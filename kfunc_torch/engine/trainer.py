@@ -56,6 +56,8 @@ class Trainer:
         shapes = [tuple(t.shape) for t in self.outputs] if getattr(self, "outputs", None) else [None] * len(names)
         self._metric_entries = compile_metrics(metrics, weighted_metrics, self._compiled_loss, shapes)
         self.loss, self.loss_weights = loss, loss_weights
+        # Kept as given, so that model.save() can write Keras's compile_config.
+        self._compile_metrics, self._compile_weighted_metrics = metrics, weighted_metrics
         self._jit_compile = bool(jit_compile)
         self._train_fn = None
         self.compiled = True
