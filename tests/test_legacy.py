@@ -331,3 +331,16 @@ def test_keras1_th_mode_keeps_1d_layers_channels_last():
     assert L.MaxPooling1D(2)(Input(shape=(10, 6))).shape == (None, 5, 6)
     if hasattr(L, "UpSampling1D"):
         assert L.UpSampling1D(2)(Input(shape=(10, 6))).shape == (None, 20, 6)
+
+
+def test_keras1_conv_with_a_channels_last_input_shape_keeps_channels_last():
+    # Keras 1 code written for the 'tf' ordering (the MNIST CNN): (rows, cols, channels).
+    from kfunc_torch import Sequential, backend
+    from kfunc_torch.layers import Convolution2D, MaxPooling2D
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = Sequential()
+        m.add(Convolution2D(32, 3, 3, border_mode="valid", input_shape=(28, 28, 1)))
+        m.add(MaxPooling2D((2, 2)))
+    assert backend.image_data_format() == "channels_last"
+    assert m.output_shape == (None, 13, 13, 32)

@@ -7,12 +7,13 @@ translate to the new ones from the tables in ``legacy_tables.py``. Each translat
 DeprecationWarning that shows the modern call; giving both an old name and its new name is a
 TypeError.
 
-Keras 1 laid out images channels-first ('th') by default, and its guide relies on it
+Keras 1 laid out images channels-first ('th') by default (Theano), and its guide relies on it
 (``Input(shape=(3, 256, 256))`` fed to ``Convolution2D``). So the first image layer built with a
 Keras-1-only signature (``Convolution2D(64, 3, 3)``, ``nb_row``, ``border_mode``, ``subsample``,
 ``dim_ordering='default'``) switches the session to channels_first, with a warning — unless the
 image format was already chosen (``K.set_image_data_format``, ``K.set_image_dim_ordering``) or read
-with Keras 1's ``K.image_dim_ordering()``. In that mode 1D layers stay channels-last, as in Keras 1.
+with Keras 1's ``K.image_dim_ordering()``, or the layer's input_shape is channels-last ((28, 28, 1)).
+In that mode 1D layers stay channels-last, as in Keras 1.
 
 Example::
 
@@ -117,7 +118,7 @@ def translate(name: str, spec: dict, args: tuple, kwargs: dict, param_names: tup
             continue
         kwargs[new] = convert(value) if convert else value
         notes.append(new)
-    if spec.get("image") and keras1_image and "data_format" not in kwargs:
+    if spec.get("image") and keras1_image and "data_format" not in kwargs and not _looks_channels_last(kwargs):
         _maybe_switch_to_channels_first(name)
     if (spec.get("rank") == 1 and _backend._settings.get("keras1_th") and "data_format" not in kwargs
             and "data_format" in param_names):
@@ -127,6 +128,15 @@ def translate(name: str, spec: dict, args: tuple, kwargs: dict, param_names: tup
 
 def _family(name):
     return "Conv2DTranspose" if name.endswith("Transpose") else name
+
+
+def _looks_channels_last(kwargs) -> bool:
+    """Keras 1 code written for TensorFlow's 'tf' ordering gives input_shape=(28, 28, 1): a few
+    channels last and not first. Such code keeps channels_last."""
+    shape = kwargs.get("input_shape") or (kwargs.get("batch_input_shape") or (None,))[1:]
+    if not shape or len(shape) < 3:
+        return False
+    return shape[-1] in (1, 3, 4) and shape[0] not in (1, 3, 4)
 
 
 def _maybe_switch_to_channels_first(name):
