@@ -116,17 +116,5 @@ def DenseNet201(include_top=True, weights="imagenet", input_tensor=None, input_s
                     classifier_activation, name=name)
 
 
-def preprocess_input(x, data_format=None):
-    """Scale RGB images to [0, 1] and standardize with the ImageNet channel mean/std (mode 'torch').
-
-    Example::
-
-        >>> preprocess_input(np.full((1, 1, 1, 3), 255.0))[0, 0, 0].round(3)
-        array([2.249, 2.429, 2.64 ])
-    """
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
-
-
-def decode_predictions(preds, top=5, class_index_path=None):
-    """Top ImageNet classes per sample; see ``imagenet_utils.decode_predictions``."""
-    return imagenet_utils.decode_predictions(preds, top=top, class_index_path=class_index_path)
+# Keras exposes both per family module (applications.densenet.preprocess_input).
+preprocess_input, decode_predictions = imagenet_utils.family_functions('torch', 'DenseNet')

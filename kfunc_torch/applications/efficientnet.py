@@ -176,17 +176,5 @@ EfficientNetB6 = _variant("EfficientNetB6", 1.8, 2.6, 528, 0.5)
 EfficientNetB7 = _variant("EfficientNetB7", 2.0, 3.1, 600, 0.5)
 
 
-def preprocess_input(x, data_format=None):
-    """A pass-through: EfficientNet models rescale and normalize inside (they take 0..255 images).
-
-    Example::
-
-        >>> preprocess_input(np.array([255.0]))
-        array([255.])
-    """
-    return x
-
-
-def decode_predictions(preds, top=5, class_index_path=None):
-    """Top ImageNet classes per sample; see ``imagenet_utils.decode_predictions``."""
-    return imagenet_utils.decode_predictions(preds, top=top, class_index_path=class_index_path)
+# Keras exposes both per family module (applications.efficientnet.preprocess_input).
+preprocess_input, decode_predictions = imagenet_utils.family_functions(None, 'EfficientNet')

@@ -215,3 +215,32 @@ def validate_activation(classifier_activation, weights):
         raise ValueError("Only `None` and `softmax` activations are allowed for the `classifier_activation` "
                          f"argument when using pretrained weights, with `include_top=True`; Received: "
                          f"classifier_activation={classifier_activation}")
+
+
+def family_functions(mode, family: str):
+    """The ``preprocess_input`` / ``decode_predictions`` pair of one family module, as Keras has them
+    (``applications.xception.preprocess_input``). ``mode`` None is a pass-through (EfficientNet
+    rescales inside the model).
+
+    Example::
+
+        >>> pre, decode = family_functions("tf", "Xception")
+        >>> pre(np.array([[[[0., 127.5, 255.]]]]))
+        array([[[[-1.,  0.,  1.]]]])
+    """
+    def family_preprocess_input(x, data_format=None):
+        return x if mode is None else preprocess_input(x, data_format=data_format, mode=mode)
+
+    def family_decode_predictions(preds, top=5, class_index_path=None):
+        return decode_predictions(preds, top=top, class_index_path=class_index_path)
+
+    family_preprocess_input.__name__ = "preprocess_input"
+    family_preprocess_input.__doc__ = (
+        f"Prepare RGB images (0..255) for {family}: " +
+        ("returned unchanged (the model rescales inside)." if mode is None else
+         f"mode {mode!r} of ``imagenet_utils.preprocess_input``.") +
+        "\n\nExample: ``preprocess_input(images)``")
+    family_decode_predictions.__name__ = "decode_predictions"
+    family_decode_predictions.__doc__ = (f"Top ImageNet classes per sample of {family}'s predictions; see "
+                                         "``imagenet_utils.decode_predictions``.")
+    return family_preprocess_input, family_decode_predictions

@@ -133,17 +133,5 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
     return finish_model(input_tensor, img_input, x, name, weights)
 
 
-def preprocess_input(x, data_format=None):
-    """Scale RGB images (0..255) to [-1, 1], as InceptionV3 expects (mode 'tf').
-
-    Example::
-
-        >>> preprocess_input(np.array([[[[0., 127.5, 255.]]]]))
-        array([[[[-1.,  0.,  1.]]]])
-    """
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5, class_index_path=None):
-    """Top ImageNet classes per sample; see ``imagenet_utils.decode_predictions``."""
-    return imagenet_utils.decode_predictions(preds, top=top, class_index_path=class_index_path)
+# Keras exposes both per family module (applications.inception_v3.preprocess_input).
+preprocess_input, decode_predictions = imagenet_utils.family_functions('tf', 'InceptionV3')

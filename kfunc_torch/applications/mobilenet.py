@@ -95,17 +95,5 @@ def _weights_stem(alpha, input_shape):
     return f"mobilenet_{alpha_text}_{size}_tf"
 
 
-def preprocess_input(x, data_format=None):
-    """Scale RGB images (0..255) to [-1, 1], as MobileNet expects (mode 'tf').
-
-    Example::
-
-        >>> preprocess_input(np.array([[[[0., 127.5, 255.]]]]))
-        array([[[[-1.,  0.,  1.]]]])
-    """
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5, class_index_path=None):
-    """Top ImageNet classes per sample; see ``imagenet_utils.decode_predictions``."""
-    return imagenet_utils.decode_predictions(preds, top=top, class_index_path=class_index_path)
+# Keras exposes both per family module (applications.mobilenet.preprocess_input).
+preprocess_input, decode_predictions = imagenet_utils.family_functions('tf', 'MobileNet')

@@ -121,17 +121,5 @@ def _resnet_v1(blocks, name, include_top, weights, input_tensor, input_shape, po
                   classifier_activation, display_name, f"{display_name.lower()}_weights_tf_dim_ordering_tf_kernels")
 
 
-def preprocess_input(x, data_format=None):
-    """RGB (0..255) to BGR minus the ImageNet channel means, as ResNet50 expects (mode 'caffe').
-
-    Example::
-
-        >>> preprocess_input(np.zeros((1, 1, 1, 3)))[0, 0, 0]
-        array([-103.939, -116.779, -123.68 ])
-    """
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
-
-
-def decode_predictions(preds, top=5, class_index_path=None):
-    """Top ImageNet classes per sample; see ``imagenet_utils.decode_predictions``."""
-    return imagenet_utils.decode_predictions(preds, top=top, class_index_path=class_index_path)
+# Keras exposes both per family module (applications.resnet.preprocess_input).
+preprocess_input, decode_predictions = imagenet_utils.family_functions('caffe', 'ResNet')

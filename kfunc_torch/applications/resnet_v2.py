@@ -96,17 +96,5 @@ def _resnet_v2(blocks, name, include_top, weights, input_tensor, input_shape, po
                   classifier_activation, display_name, f"{display_name.lower()}_weights_tf_dim_ordering_tf_kernels")
 
 
-def preprocess_input(x, data_format=None):
-    """Scale RGB images (0..255) to [-1, 1], as ResNet50V2 expects (mode 'tf').
-
-    Example::
-
-        >>> preprocess_input(np.array([[[[0., 127.5, 255.]]]]))
-        array([[[[-1.,  0.,  1.]]]])
-    """
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5, class_index_path=None):
-    """Top ImageNet classes per sample; see ``imagenet_utils.decode_predictions``."""
-    return imagenet_utils.decode_predictions(preds, top=top, class_index_path=class_index_path)
+# Keras exposes both per family module (applications.resnet_v2.preprocess_input).
+preprocess_input, decode_predictions = imagenet_utils.family_functions('tf', 'ResNetV2')
