@@ -30,10 +30,8 @@ from .. import _compat
 from .input_spec import assert_input_compatibility
 from .keras_tensor import KerasTensor, Shape, dtype_name, to_torch_dtype
 from .node import Node
-
-# Stand-in sizes for unknown (None) dimensions when a shape is inferred on the meta device.
-# Two different values tell which output dimensions follow an unknown input dimension.
-_META_FILLS = (5, 7)
+from .node_api import NodeAPI
+from .shape_inference import MetaInference
 
 _LAYER_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "input_length",
                  "weights", "activity_regularizer", "autocast", "input_dtype"}
@@ -51,7 +49,7 @@ class WeightLayout:
         self.from_keras = from_keras
 
 
-class Layer(nn.Module):
+class Layer(NodeAPI, MetaInference, nn.Module):
     """Base class of every kfunc_torch layer (and of Model)."""
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype=None, **kwargs):
@@ -400,108 +398,6 @@ class Layer(nn.Module):
             return in_tensors[0].torch_dtype
         return to_torch_dtype(self._dtype)
 
-    def _meta_values(self, args, kwargs, fill):
-        def to_meta(v):
-            if isinstance(v, KerasTensor):
-                return torch.empty([fill if d is None else d for d in v.shape], dtype=v.torch_dtype, device="meta")
-            return v
-        return pytree.tree_map(to_meta, (args, kwargs))
-
-    def _run_on_meta(self, margs, mkwargs):
-        state = {k: torch.empty_like(v, device="meta") for k, v in self.state_dict(keep_vars=True).items()}
-        with torch.no_grad(), torch.device("meta"):  # factory calls in call() (K.random_normal) follow
-            return torch.func.functional_call(self, state, tuple(margs), mkwargs, strict=False, tie_weights=True)
-
-    def _meta_infer(self, args, kwargs):
-        """Run call() on the meta device to find output shapes and dtypes (no computation)."""
-        has_unknown = any(None in x.shape for x in pytree.tree_leaves((args, kwargs)) if isinstance(x, KerasTensor))
-        results = []
-        for fill in (_META_FILLS if has_unknown else _META_FILLS[:1]):
-            margs, mkwargs = self._meta_values(args, kwargs, fill)
-            try:
-                out = self._run_on_meta(margs, mkwargs)
-            except Exception as e:  # the user's layer failed on these shapes: say which layer and shapes
-                shapes = [x.shape for x in pytree.tree_leaves((args, kwargs)) if isinstance(x, KerasTensor)]
-                raise type(e)(f'Layer "{self.name}" ({type(self).__name__}) failed when called on inputs of '
-                              f"shape {', '.join(map(str, shapes))}: {e}") from e
-            results.append(out)
-        if len(results) == 1:
-            return pytree.tree_map(lambda t: (tuple(t.shape), t.dtype), results[0])
-        return pytree.tree_map(
-            lambda a, b: (tuple(x if x == y else None for x, y in zip(a.shape, b.shape)), a.dtype),
-            results[0], results[1])
-
-    def _infer_masks(self, args, kwargs, in_tensors, outputs) -> None:
-        """Mark outputs that carry a Keras mask, by running compute_mask on meta tensors."""
-        overrides = type(self).compute_mask is not Layer.compute_mask
-        if not overrides and not any(t._has_mask for t in in_tensors):
-            return
-        if not overrides and not self.supports_masking:
-            return
-        margs, _ = self._meta_values(args, kwargs, _META_FILLS[0])
-        first = margs[0] if margs else None
-        masks = _input_masks_meta(args[0] if args else None, _META_FILLS[0])
-        mask = self.compute_mask(first, masks)
-        flat_out = pytree.tree_leaves(outputs)
-        flat_mask = mask if isinstance(mask, (list, tuple)) else [mask] * len(flat_out)
-        for t, m in zip(flat_out, flat_mask):
-            t._has_mask = m is not None
-
-    # ------------------------------------------------------------------ node API (seed 003)
-    def _node_attr(self, node_index: int, attr: str, what: str):
-        if not self._inbound_nodes:
-            raise AttributeError(f'Layer "{self.name}" is not connected: it has no inbound nodes, so it has '
-                                 f"no {what} yet. Call it on an input first.")
-        if not 0 <= node_index < len(self._inbound_nodes):
-            raise ValueError(f'Asked for node {node_index} of layer "{self.name}", but it has only '
-                             f"{len(self._inbound_nodes)} inbound node(s).")
-        return getattr(self._inbound_nodes[node_index], attr)
-
-    def _single_node_attr(self, attr: str, what: str, getter: str):
-        if len(self._inbound_nodes) > 1:
-            raise AttributeError(
-                f'Layer {self.name} has multiple inbound nodes, hence the notion of "layer {what}" is '
-                f"ill-defined. Use `{getter}(node_index)` instead.")
-        return self._node_attr(0, attr, what)
-
-    def get_input_at(self, node_index: int):
-        return self._node_attr(node_index, "input_struct", "input")
-
-    def get_output_at(self, node_index: int):
-        return self._node_attr(node_index, "output_struct", "output")
-
-    def get_input_shape_at(self, node_index: int):
-        return self._node_attr(node_index, "input_shapes", "input shape")
-
-    def get_output_shape_at(self, node_index: int):
-        return self._node_attr(node_index, "output_shapes", "output shape")
-
-    @property
-    def input(self):
-        return self._single_node_attr("input_struct", "input", "get_input_at")
-
-    @property
-    def output(self):
-        return self._single_node_attr("output_struct", "output", "get_output_at")
-
-    def _shape_over_nodes(self, attr: str, what: str, getter: str):
-        if not self._inbound_nodes:
-            raise AttributeError(f'The layer "{self.name}" has never been called and thus has no defined {what}.')
-        shapes = {repr(getattr(n, attr)) for n in self._inbound_nodes}
-        if len(shapes) > 1:
-            raise AttributeError(
-                f'The layer "{self.name}" has multiple inbound nodes, with different {what}s. Hence the '
-                f'notion of "{what}" is ill-defined for the layer. Use `{getter}(node_index)` instead.')
-        return getattr(self._inbound_nodes[0], attr)
-
-    @property
-    def input_shape(self):
-        return self._shape_over_nodes("input_shapes", "input shape", "get_input_shape_at")
-
-    @property
-    def output_shape(self):
-        return self._shape_over_nodes("output_shapes", "output shape", "get_output_shape_at")
-
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
         config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_name(to_torch_dtype(self._dtype))}
@@ -591,16 +487,6 @@ def _make_outputs(shape, dtype):
     if isinstance(shape, dict):
         return {k: _make_outputs(s, dtype) for k, s in shape.items()}
     raise TypeError(f"compute_output_shape returned {shape!r}; expected a shape tuple, a list or a dict of them.")
-
-
-def _input_masks_meta(first, fill):
-    def m(t):
-        if isinstance(t, KerasTensor) and t._has_mask:
-            return torch.empty([fill if d is None else d for d in t.shape[:2]], dtype=torch.bool, device="meta")
-        return None
-    if isinstance(first, (list, tuple)):
-        return [m(t) for t in first]
-    return m(first)
 
 
 def _to_tensor(value, device):

@@ -1,0 +1,81 @@
+"""Shape inference on torch's meta device: a layer without an explicit ``compute_output_shape``
+(a ``Lambda``, a user's custom layer) is run on meta tensors, which carry shapes and dtypes but no
+data, so no FLOPs are spent. Running twice with two stand-in sizes for each unknown (None)
+dimension tells which output dimensions follow an unknown input dimension.
+
+Example::
+
+    >>> Lambda(lambda t: t.mean(1))(Input(shape=(None, 8))).shape     # inferred here
+    (None, 8)
+"""
+from __future__ import annotations
+
+import torch
+from torch.utils import _pytree as pytree
+
+from .keras_tensor import KerasTensor
+
+# Stand-in sizes for unknown (None) dimensions.
+_META_FILLS = (5, 7)
+
+
+class MetaInference:
+    """Mixin of Layer: output shapes, dtypes and mask flags inferred on the meta device."""
+
+    def _meta_values(self, args, kwargs, fill):
+        def to_meta(v):
+            if isinstance(v, KerasTensor):
+                return torch.empty([fill if d is None else d for d in v.shape], dtype=v.torch_dtype, device="meta")
+            return v
+        return pytree.tree_map(to_meta, (args, kwargs))
+
+    def _run_on_meta(self, margs, mkwargs):
+        state = {k: torch.empty_like(v, device="meta") for k, v in self.state_dict(keep_vars=True).items()}
+        with torch.no_grad(), torch.device("meta"):  # factory calls in call() (K.random_normal) follow
+            return torch.func.functional_call(self, state, tuple(margs), mkwargs, strict=False, tie_weights=True)
+
+    def _meta_infer(self, args, kwargs):
+        """Run call() on the meta device to find output shapes and dtypes (no computation)."""
+        has_unknown = any(None in x.shape for x in pytree.tree_leaves((args, kwargs)) if isinstance(x, KerasTensor))
+        results = []
+        for fill in (_META_FILLS if has_unknown else _META_FILLS[:1]):
+            margs, mkwargs = self._meta_values(args, kwargs, fill)
+            try:
+                out = self._run_on_meta(margs, mkwargs)
+            except Exception as e:  # the user's layer failed on these shapes: say which layer and shapes
+                shapes = [x.shape for x in pytree.tree_leaves((args, kwargs)) if isinstance(x, KerasTensor)]
+                raise type(e)(f'Layer "{self.name}" ({type(self).__name__}) failed when called on inputs of '
+                              f"shape {', '.join(map(str, shapes))}: {e}") from e
+            results.append(out)
+        if len(results) == 1:
+            return pytree.tree_map(lambda t: (tuple(t.shape), t.dtype), results[0])
+        return pytree.tree_map(
+            lambda a, b: (tuple(x if x == y else None for x, y in zip(a.shape, b.shape)), a.dtype),
+            results[0], results[1])
+
+    def _infer_masks(self, args, kwargs, in_tensors, outputs) -> None:
+        """Mark outputs that carry a Keras mask, by running compute_mask on meta tensors."""
+        from .layer import Layer  # the base whose compute_mask only passes masks through
+        overrides = type(self).compute_mask is not Layer.compute_mask
+        if not overrides and not any(t._has_mask for t in in_tensors):
+            return
+        if not overrides and not self.supports_masking:
+            return
+        margs, _ = self._meta_values(args, kwargs, _META_FILLS[0])
+        first = margs[0] if margs else None
+        masks = _input_masks_meta(args[0] if args else None, _META_FILLS[0])
+        mask = self.compute_mask(first, masks)
+        flat_out = pytree.tree_leaves(outputs)
+        flat_mask = mask if isinstance(mask, (list, tuple)) else [mask] * len(flat_out)
+        for t, m in zip(flat_out, flat_mask):
+            t._has_mask = m is not None
+
+
+def _input_masks_meta(first, fill):
+    def m(t):
+        if isinstance(t, KerasTensor) and t._has_mask:
+            return torch.empty([fill if d is None else d for d in t.shape[:2]], dtype=torch.bool, device="meta")
+        return None
+    if isinstance(first, (list, tuple)):
+        return [m(t) for t in first]
+    return m(first)
