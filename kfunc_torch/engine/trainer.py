@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import torch
 
 from .. import callbacks as _callbacks
@@ -421,17 +422,30 @@ class Trainer:
             self.eval()
         try:
             with torch.no_grad():
-                if _data._is_array(x) and getattr(self, "_single_input", False):
+                if type(x) is np.ndarray and x.dtype == np.float32 and getattr(self, "_single_input", False):
+                    t = torch.from_numpy(x if x.flags.c_contiguous else np.ascontiguousarray(x))
+                    device = self._device()
+                    xs = [t if device.type == "cpu" else t.to(device)]
+                    if tuple(t.shape[1:]) != self._predict_tail():
+                        _data.check_shapes(self, xs)  # raises the clear error (or accepts None dims)
+                elif _data._is_array(x) and getattr(self, "_single_input", False):
                     xs = [_data.as_tensor(x, _data.input_dtypes(self)[0], self._device())]
                     _data.check_shapes(self, xs)
                 else:
                     xs = _data.ArrayData(self, x, None, check=True).xs
+                out = self._run_model(xs, None)
+                if isinstance(out, torch.Tensor) and out.dtype == torch.float32 and out.device.type == "cpu":
+                    return out.numpy()
                 outs = [o.float().cpu().numpy() if o.is_floating_point() else o.cpu().numpy()
-                        for o in self._outputs_list(self._run_model(xs, None))]
+                        for o in self._outputs_list(out)]
         finally:
             if was_training:
                 self.train(True)
         return outs[0] if len(outs) == 1 else outs
+
+    def _predict_tail(self) -> tuple:
+        """The single input's shape without the batch dimension (None dims never match a tensor's)."""
+        return tuple(self.inputs[0].shape[1:]) if getattr(self, "inputs", None) else ()
 
     def _targets(self):
         return [self._compiled_loss.target_dtype(i) for i in range(len(self._output_names()))]
