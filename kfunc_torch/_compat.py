@@ -12,6 +12,7 @@ The environment variable ``KFUNC_TORCH_COMPAT`` sets the starting value.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections import defaultdict
@@ -55,6 +56,7 @@ _CAMEL_1 = re.compile(r"(.)([A-Z][a-z0-9]+)")
 _CAMEL_2 = re.compile(r"([a-z])([A-Z])")
 
 
+@functools.lru_cache(maxsize=None)
 def to_snake_case(class_name: str) -> str:
     """Keras's class-name to layer-name rule: ``BatchNormalization`` -> ``batch_normalization``,
     ``Conv2D`` -> ``conv2d``, ``LeakyReLU`` -> ``leaky_re_lu``, ``PReLU`` -> ``p_re_lu``."""

@@ -26,7 +26,7 @@ import torch
 from torch import nn
 from torch.utils import _pytree as pytree
 
-from .. import _compat
+from .. import _compat, constraints, initializers, regularizers
 from .input_spec import assert_input_compatibility
 from .keras_tensor import KerasTensor, Shape, dtype_name, to_torch_dtype
 from .node import Node
@@ -91,7 +91,6 @@ class Layer(NodeAPI, MetaInference, nn.Module):
         ``layout`` stores it in another layout (torch's) and converts in get_weights/set_weights.
         Returns the Parameter (assign it: ``self.kernel = self.add_weight("kernel", (d, u))``).
         """
-        from .. import initializers, constraints, regularizers
         init = initializers.get(initializer) or initializers.get("zeros")
         value = init(tuple(shape), dtype=to_torch_dtype(dtype or self._dtype))
         device = self._device()
@@ -101,7 +100,9 @@ class Layer(NodeAPI, MetaInference, nn.Module):
         attr = name
         while attr in self._parameters or (attr in self.__dict__):
             attr = attr + "_"
-        param = nn.Parameter(value.to(device).contiguous(), requires_grad=trainable and self._trainable)
+        if value.device != device:
+            value = value.to(device)
+        param = nn.Parameter(value.contiguous(), requires_grad=trainable and self._trainable)
         self.register_parameter(attr, param)
         self._weight_records.append((attr, trainable))
         if layout is not None and attr != name:
