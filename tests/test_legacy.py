@@ -18,7 +18,9 @@ from kfunc_torch import Input, Model, backend as K
 from kfunc_torch import layers as L
 from kfunc_torch.layers.legacy_tables import all_specs
 
-SEED_003 = "/work/shared/seeds/003_fdc69e87e7a20d34.txt"
+# The seeds live in shared/ beside the repository (as in CI's checkout).
+SEED_003 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "seeds",
+                        "003_fdc69e87e7a20d34.txt")
 
 
 @pytest.fixture(autouse=True)
@@ -268,9 +270,8 @@ _SEED_RUNNER = textwrap.dedent(r'''
 
 
 def test_seed_003_code_blocks_build():
-    for name in ("Conv2D", "MaxPooling2D", "LSTM", "Embedding", "TimeDistributed"):
-        if not hasattr(L, name):
-            pytest.skip(f"seed 003 needs layers.{name}, not written yet")
+    if not os.path.exists(SEED_003):
+        pytest.skip(f"the seed tutorials are not beside the repository ({SEED_003})")
     proc = subprocess.run([sys.executable, "-c", _SEED_RUNNER, SEED_003], capture_output=True, text=True,
                           timeout=240, cwd=os.path.dirname(__file__))
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -280,12 +281,10 @@ def test_seed_003_code_blocks_build():
     for status, first_line, err in res["report"]:
         if status == "ok":
             continue
-        # The guide shows `lstm.output` failing on purpose.
+        # The guide shows `lstm.output` failing on purpose: our error names get_output_at.
         missing = re.match(r"name '(\w+)' is not defined", err or "")
-        # (`lstm.output`: the engine's "multiple inbound nodes" message is currently replaced by
-        # nn.Module.__getattr__'s "no attribute 'output'", since the property raises AttributeError.)
         assert (status == "NameError" and missing and missing.group(1) in allowed_missing) or (
-            status == "AttributeError" and "output" in err and first_line.startswith("a = Input")), \
+            status == "AttributeError" and "get_output_at" in err and first_line.startswith("a = Input")), \
             (status, first_line, err)
     shapes = res["shapes"]
     # Keras 1 'th' semantics: channels first, 3x3 valid convs shrink by 2, 2x2 pools halve.
