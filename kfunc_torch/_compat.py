@@ -49,6 +49,7 @@ def set_compat(compat: str) -> None:
 
 
 def reset_name_counters() -> None:
+    """Forget all auto-name counters (``backend.clear_session()`` calls this)."""
     _name_counters.clear()
 
 

@@ -13,10 +13,12 @@ import torch.nn.functional as F
 
 
 def linear(x):
+    """The identity. Example: ``Dense(1, activation='linear')``."""
     return x
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """max(x, 0), with Keras's optional negative_slope, max_value and threshold. Example: ``relu(x, max_value=6.)``."""
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return torch.relu(x)
     neg = negative_slope * (x - threshold) if negative_slope else None
@@ -27,35 +29,43 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 
 
 def softmax(x, axis=-1):
+    """Softmax over ``axis`` (default -1). Example: ``Dense(10, activation='softmax')``."""
     return torch.softmax(x, dim=axis)
 
 
 def log_softmax(x, axis=-1):
+    """Log of softmax over ``axis``. Example: ``log_softmax(x)``."""
     return torch.log_softmax(x, dim=axis)
 
 
 def hard_sigmoid(x):
+    """clip(0.2 x + 0.5, 0, 1), Keras 1/2's cheap sigmoid. Example: ``LSTM(8, recurrent_activation='hard_sigmoid')``."""
     # Keras 1/2 definition: clip(0.2 x + 0.5, 0, 1) (torch's hardsigmoid uses x/6 + 1/2).
     return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)
 
 
 def leaky_relu(x, negative_slope=0.2):
+    """x for x > 0, else negative_slope * x (Keras 3 default 0.2). Example: ``leaky_relu(x, 0.1)``."""
     return F.leaky_relu(x, negative_slope)
 
 
 def relu6(x):
+    """min(max(x, 0), 6). Example: ``Activation('relu6')``."""
     return F.relu6(x)
 
 
 def elu(x, alpha=1.0):
+    """x for x > 0, else alpha * (exp(x) - 1). Example: ``elu(x, alpha=1.)``."""
     return F.elu(x, alpha)
 
 
 def gelu(x, approximate=False):
+    """Gaussian error linear unit (tanh approximation when ``approximate``). Example: ``Activation('gelu')``."""
     return F.gelu(x, approximate="tanh" if approximate else "none")
 
 
 def exponential(x):
+    """exp(x). Example: ``Activation('exponential')``."""
     return torch.exp(x)
 
 

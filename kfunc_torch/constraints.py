@@ -11,6 +11,7 @@ import torch
 
 
 class Constraint:
+    """Base class: ``constraint(w) -> w'``, applied to a weight after each optimizer step."""
     def __call__(self, w):
         return w
 
@@ -23,6 +24,7 @@ class Constraint:
 
 
 class MaxNorm(Constraint):
+    """Rescale so that the norm along ``axis`` is at most ``max_value``. Example: ``Dense(8, kernel_constraint=MaxNorm(2.))``."""
     def __init__(self, max_value=2, axis=0):
         self.max_value, self.axis = max_value, axis
 
@@ -36,11 +38,13 @@ class MaxNorm(Constraint):
 
 
 class NonNeg(Constraint):
+    """Zero the negative entries. Example: ``Dense(8, kernel_constraint=NonNeg())``."""
     def __call__(self, w):
         return w * (w >= 0).to(w.dtype)
 
 
 class UnitNorm(Constraint):
+    """Rescale to unit norm along ``axis``. Example: ``Dense(8, kernel_constraint=UnitNorm())``."""
     def __init__(self, axis=0):
         self.axis = axis
 
@@ -52,6 +56,7 @@ class UnitNorm(Constraint):
 
 
 class MinMaxNorm(Constraint):
+    """Keep the norm along ``axis`` in [min_value, max_value] (moved there at ``rate``). Example: ``MinMaxNorm(0.5, 1.0)``."""
     def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
         self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
 
@@ -70,6 +75,7 @@ _BY_NAME = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm, "min_
 
 
 def get(identifier):
+    """Resolve a constraint by name, config dict or object. Example: ``get('max_norm')``."""
     if identifier is None or isinstance(identifier, Constraint) or (callable(identifier) and not isinstance(identifier, str)):
         return identifier
     if isinstance(identifier, str):
@@ -82,6 +88,7 @@ def get(identifier):
 
 
 def serialize(c):
+    """Keras config dict of a constraint (None for None). Example: ``serialize(MaxNorm(2))``."""
     if c is None:
         return None
     return {"class_name": type(c).__name__, "config": c.get_config()}

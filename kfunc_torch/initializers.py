@@ -41,16 +41,19 @@ class Initializer:
 
 
 class Zeros(Initializer):
+    """All zeros. Example: ``Dense(8, bias_initializer='zeros')``."""
     def __call__(self, shape, dtype=None):
         return torch.zeros(shape, dtype=dtype or torch.float32)
 
 
 class Ones(Initializer):
+    """All ones. Example: ``Ones()((2, 3))``."""
     def __call__(self, shape, dtype=None):
         return torch.ones(shape, dtype=dtype or torch.float32)
 
 
 class Constant(Initializer):
+    """Every entry ``value``. Example: ``Constant(0.5)((2,))``."""
     def __init__(self, value=0.0):
         self.value = value
 
@@ -62,6 +65,7 @@ class Constant(Initializer):
 
 
 class RandomUniform(Initializer):
+    """Uniform in [minval, maxval] (Keras default ±0.05). Example: ``RandomUniform(-0.1, 0.1)((3, 3))``."""
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
@@ -73,6 +77,7 @@ class RandomUniform(Initializer):
 
 
 class RandomNormal(Initializer):
+    """Normal(mean, stddev) (Keras default stddev 0.05). Example: ``RandomNormal(stddev=0.01)((3, 3))``."""
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
@@ -84,6 +89,7 @@ class RandomNormal(Initializer):
 
 
 class TruncatedNormal(RandomNormal):
+    """Normal cut at two standard deviations. Example: ``TruncatedNormal(stddev=0.02)((3, 3))``."""
     def __call__(self, shape, dtype=None):
         t = torch.empty(shape, dtype=dtype or torch.float32)
         return torch.nn.init.trunc_normal_(t, self.mean, self.stddev,
@@ -91,6 +97,7 @@ class TruncatedNormal(RandomNormal):
 
 
 class VarianceScaling(Initializer):
+    """Variance ``scale / n`` with n the fan in, out or average (Glorot, He and LeCun are special cases). Example: ``VarianceScaling(2.0, 'fan_in', 'uniform')((784, 64))``."""
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
         if distribution == "normal":  # Keras 2 alias
             distribution = "truncated_normal"
@@ -132,6 +139,7 @@ LecunNormal = _variance_scaling_class("LecunNormal", 1.0, "fan_in", "truncated_n
 
 
 class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix, Keras's default for recurrent kernels. Example: ``Orthogonal()((32, 128))``."""
     def __init__(self, gain=1.0, seed=None):
         self.gain, self.seed = gain, seed
 
@@ -148,6 +156,7 @@ class Orthogonal(Initializer):
 
 
 class Identity(Initializer):
+    """``gain`` times the identity matrix. Example: ``Identity()((4, 4))``."""
     def __init__(self, gain=1.0):
         self.gain = gain
 
@@ -191,6 +200,7 @@ def get(identifier):
 
 
 def serialize(init):
+    """Keras config dict of an initializer (its name for a function). Example: ``serialize(GlorotUniform())``."""
     if isinstance(init, Initializer):
         return {"class_name": type(init).__name__, "config": init.get_config()}
     return getattr(init, "__name__", None)

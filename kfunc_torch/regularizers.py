@@ -11,6 +11,7 @@ import torch
 
 
 class Regularizer:
+    """Base class: ``regularizer(w) -> scalar loss`` added to the training loss."""
     def __call__(self, x):
         return torch.zeros((), device=x.device)
 
@@ -23,6 +24,7 @@ class Regularizer:
 
 
 class L1L2(Regularizer):
+    """``l1 * sum|w| + l2 * sum w^2``. Example: ``Dense(8, kernel_regularizer=L1L2(l1=0.01, l2=0.01))``."""
     def __init__(self, l1=0.0, l2=0.0):
         self.l1, self.l2 = float(l1), float(l2)
 
@@ -39,6 +41,7 @@ class L1L2(Regularizer):
 
 
 class L1(L1L2):
+    """``l1 * sum|w|`` (default 0.01). Example: ``L1(0.001)``."""
     def __init__(self, l1=0.01):
         super().__init__(l1=l1)
 
@@ -47,6 +50,7 @@ class L1(L1L2):
 
 
 class L2(L1L2):
+    """``l2 * sum w^2`` (default 0.01). Example: ``L2(0.001)``."""
     def __init__(self, l2=0.01):
         super().__init__(l2=l2)
 
@@ -55,14 +59,17 @@ class L2(L1L2):
 
 
 def l1(l1=0.01):
+    """Keras 2 spelling of L1. Example: ``Dense(8, kernel_regularizer=l1(0.01))``."""
     return L1(l1)
 
 
 def l2(l2=0.01):
+    """Keras 2 spelling of L2. Example: ``Dense(8, kernel_regularizer=l2(0.01))``."""
     return L2(l2)
 
 
 def l1_l2(l1=0.01, l2=0.01):
+    """Keras 2 spelling of L1L2. Example: ``l1_l2(l1=0.01, l2=0.01)``."""
     return L1L2(l1, l2)
 
 
@@ -70,6 +77,7 @@ _BY_NAME = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}
 
 
 def get(identifier):
+    """Resolve a regularizer by name, config dict or object. Example: ``get('l2')``."""
     if identifier is None or isinstance(identifier, Regularizer) or (callable(identifier) and not isinstance(identifier, str)):
         return identifier
     if isinstance(identifier, str):
@@ -82,6 +90,7 @@ def get(identifier):
 
 
 def serialize(reg):
+    """Keras config dict of a regularizer (None for None). Example: ``serialize(L2(0.01))``."""
     if reg is None:
         return None
     return {"class_name": type(reg).__name__, "config": reg.get_config()}

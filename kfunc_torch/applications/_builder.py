@@ -105,6 +105,7 @@ def classifier_top(x, include_top, pooling, classes, classifier_activation, weig
 
 
 def pooled(x, pooling, avg_name=None, max_name=None):
+    """Global average or max pooling per ``pooling`` ('avg', 'max'), or ``x`` unchanged for None."""
     if pooling == "avg":
         return L.GlobalAveragePooling2D(name=avg_name)(x)
     if pooling == "max":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 
 class InputSpec:
+    """What a layer accepts: ``ndim``/``min_ndim``/``max_ndim``, fixed ``axes`` sizes or a full ``shape``. Example: ``InputSpec(min_ndim=2, axes={-1: 64})``."""
     def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
                  allow_last_axis_squeeze=False, name=None):
         self.dtype = dtype

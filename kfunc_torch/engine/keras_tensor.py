@@ -44,10 +44,12 @@ def to_torch_dtype(dtype) -> torch.dtype:
 
 
 def dtype_name(dtype: torch.dtype) -> str:
+    """Keras's name of a torch dtype. Example: ``dtype_name(torch.float32)`` gives ``'float32'``."""
     return str(dtype).replace("torch.", "")
 
 
 class KerasHistory(NamedTuple):
+    """Where a KerasTensor comes from: (layer, node_index, tensor_index), as in Keras."""
     layer: "object"
     node_index: int
     tensor_index: int

@@ -12,6 +12,7 @@ from .keras_tensor import KerasHistory, KerasTensor
 
 
 class Node:
+    """One call of ``layer`` on KerasTensors. Example: ``y = Dense(2)(x); y.node.inbound_layers`` gives ``[x's InputLayer]``."""
     def __init__(self, layer, call_args=(), call_kwargs=None, outputs=None, set_history: bool = True):
         call_kwargs = call_kwargs or {}
         self.layer = layer

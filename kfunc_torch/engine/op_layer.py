@@ -30,6 +30,7 @@ class TorchOpLayer(Layer):
 
 
 def apply_op(fn, args, name="op"):
+    """Apply ``fn`` to ``args``: eagerly on tensors, or as a recorded TorchOpLayer when an argument is a KerasTensor. Example: ``apply_op(torch.add, (x, 1.0), name='add')``."""
     from .keras_tensor import KerasTensor
     if not any(isinstance(a, KerasTensor) for a in args):
         return fn(*args)

@@ -22,6 +22,7 @@ from .layer import Layer
 
 
 class Sequential(Model):
+    """A linear stack of layers. Example: ``Sequential([Dense(32, input_shape=(64,)), Dense(10)])``."""
     def __init__(self, layers=None, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._stack: list[Layer] = []      # the user's layers, in order (no InputLayer)

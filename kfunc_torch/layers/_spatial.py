@@ -41,6 +41,7 @@ def normalize_tuple(value, n: int, arg: str, owner: str, allow_zero: bool = Fals
 
 
 def normalize_padding(padding, owner: str, allowed=("valid", "same")) -> str:
+    """'valid', 'same' or 'causal' (lower-cased), else a ValueError listing them."""
     p = padding.lower() if isinstance(padding, str) else padding
     if p not in allowed:
         raise ValueError(f"{owner}: padding must be one of {', '.join(map(repr, allowed))}; received "
@@ -49,6 +50,7 @@ def normalize_padding(padding, owner: str, allowed=("valid", "same")) -> str:
 
 
 def data_format(value) -> str:
+    """A layer's data_format: the argument, or the backend's image_data_format()."""
     return normalize_data_format(value)
 
 
@@ -82,14 +84,17 @@ def deconv_out_len(size, k: int, s: int, d: int, padding: str, output_padding):
 
 
 def spatial_dims(input_shape, rank: int, fmt: str) -> tuple:
+    """Indices of the spatial axes of a (batch, ...) shape for the data format."""
     return tuple(input_shape[1:1 + rank]) if fmt == "channels_last" else tuple(input_shape[2:2 + rank])
 
 
 def channel_dim(input_shape, fmt: str):
+    """Index of the channel axis for the data format (-1 or 1)."""
     return input_shape[-1] if fmt == "channels_last" else input_shape[1]
 
 
 def with_channels(batch, spatial, channels, fmt: str) -> tuple:
+    """Assemble an output shape from batch, spatial sizes and channels in the data format's order."""
     if fmt == "channels_last":
         return (batch, *spatial, channels)
     return (batch, channels, *spatial)

@@ -76,6 +76,7 @@ class _Merge(Layer):
 
 
 class Add(_Merge):
+    """Elementwise sum of a list of inputs. Example: ``Add()([a, b])``."""
     def _merge(self, a, b):
         return a + b
 
@@ -86,6 +87,7 @@ class Add(_Merge):
 
 
 class Subtract(_Merge):
+    """``a - b`` for exactly two inputs. Example: ``Subtract()([a, b])``."""
     def build(self, input_shape):
         if not isinstance(input_shape, list) or len(input_shape) != 2:
             raise ValueError(f'Layer "{self.name}" (Subtract) takes exactly 2 inputs; received '
@@ -97,11 +99,13 @@ class Subtract(_Merge):
 
 
 class Multiply(_Merge):
+    """Elementwise product of a list of inputs. Example: ``Multiply()([a, b])``."""
     def _merge(self, a, b):
         return a * b
 
 
 class Average(_Merge):
+    """Elementwise mean of a list of inputs. Example: ``Average()([a, b, c])``."""
     def call(self, inputs):
         out = inputs[0]
         for x in inputs[1:]:
@@ -110,11 +114,13 @@ class Average(_Merge):
 
 
 class Maximum(_Merge):
+    """Elementwise maximum of a list of inputs. Example: ``Maximum()([a, b])``."""
     def _merge(self, a, b):
         return torch.maximum(a, b)
 
 
 class Minimum(_Merge):
+    """Elementwise minimum of a list of inputs. Example: ``Minimum()([a, b])``."""
     def _merge(self, a, b):
         return torch.minimum(a, b)
 
@@ -221,22 +227,27 @@ def add(inputs, **kwargs):
 
 
 def subtract(inputs, **kwargs):
+    """Functional form of Subtract: ``subtract([a, b])``."""
     return Subtract(**kwargs)(inputs)
 
 
 def multiply(inputs, **kwargs):
+    """Functional form of Multiply: ``multiply([a, b])``."""
     return Multiply(**kwargs)(inputs)
 
 
 def average(inputs, **kwargs):
+    """Functional form of Average: ``average([a, b])``."""
     return Average(**kwargs)(inputs)
 
 
 def maximum(inputs, **kwargs):
+    """Functional form of Maximum: ``maximum([a, b])``."""
     return Maximum(**kwargs)(inputs)
 
 
 def minimum(inputs, **kwargs):
+    """Functional form of Minimum: ``minimum([a, b])``."""
     return Minimum(**kwargs)(inputs)
 
 
@@ -246,4 +257,5 @@ def concatenate(inputs, axis=-1, **kwargs):
 
 
 def dot(inputs, axes, normalize=False, **kwargs):
+    """Functional form of Dot: ``dot([a, b], axes=1)``."""
     return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)
