@@ -1,6 +1,6 @@
 """Speed sanity check (not a test): our LSTM/GRU forward+backward against torch.nn.LSTM/GRU.
 
-Run: ``python tests/bench_recurrent_speed.py`` (add ``--cuda`` on a GPU machine). Prints the time
+Run: ``python bench/recurrent_speed.py`` (add ``--cuda`` on a GPU machine). Prints the time
 per forward+backward step and the ratio ours / torch (1.0 = as fast as nn.LSTM).
 """
 from __future__ import annotations
