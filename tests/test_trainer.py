@@ -498,3 +498,16 @@ def test_mixed_float16_on_cuda_uses_grad_scaler():
         assert m.get_weights()[0].dtype == np.float32
     finally:
         mixed_precision.set_global_policy("float32")
+
+
+def test_symbolic_tensors_as_data_are_a_clear_error():
+    # Seed 001's Siamese cell: model.fit([left_input, right_input], targets) with Input tensors.
+    import kfunc_torch as kt
+    from kfunc_torch.layers import Dense
+    a, b = kt.Input((4,)), kt.Input((4,))
+    m = kt.Model([a, b], Dense(1)(kt.layers.concatenate([a, b])))
+    m.compile("sgd", "mse")
+    with pytest.raises(ValueError, match=r"symbolic tensor .*input_1.*\(None, 4\).*numpy arrays"):
+        m.fit([a, b], np.ones((3, 1)), verbose=0)
+    with pytest.raises(ValueError, match="symbolic tensor"):
+        m.predict([a, b])

@@ -21,6 +21,21 @@ import numpy as np
 import torch
 
 
+def reject_symbolic(data, what: str) -> None:
+    """A KerasTensor (an Input or a layer output) given as data: a clear error, not a confusing one.
+
+    Example: ``model.fit([left_input, right_input], targets)`` (seed 001) raises here.
+    """
+    from .keras_tensor import KerasTensor
+    items = list(data.values()) if isinstance(data, dict) else list(data) if isinstance(data, (list, tuple)) else [data]
+    for v in items:
+        if isinstance(v, KerasTensor):
+            raise ValueError(
+                f"{what} received a symbolic tensor ({v.name!r}, shape {v.shape}) as data. Symbolic tensors "
+                "(from Input() or layer calls) only describe the model's graph; pass numpy arrays or torch "
+                "tensors with the real data, e.g. model.fit([left_data, right_data], targets).")
+
+
 def _is_array(v) -> bool:
     return isinstance(v, (np.ndarray, torch.Tensor)) or (hasattr(v, "__array__") and hasattr(v, "shape"))
 

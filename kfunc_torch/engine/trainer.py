@@ -207,6 +207,7 @@ class Trainer:
         epochs = 1 if epochs is None else epochs
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword argument(s) {sorted(kwargs)}.")
+        _data.reject_symbolic(x, "fit() x")  # before the compile check: it is the user's first mistake
         self._assert_compiled("fit")
         if not isinstance(epochs, int) or epochs < 0:
             raise ValueError(f"fit(): epochs must be a non-negative integer; received epochs={epochs!r}.")
@@ -274,6 +275,8 @@ class Trainer:
         return logs
 
     def _make_data(self, x, y, sample_weight, batch_size, class_weight, steps, shuffle):
+        _data.reject_symbolic(x, "fit()/evaluate() x")
+        _data.reject_symbolic(y, "fit()/evaluate() y")
         targets = [self._compiled_loss.target_dtype(i) for i in range(len(self._output_names()))] \
             if self.compiled else None
         if _data.is_iterable_source(x):
@@ -345,6 +348,7 @@ class Trainer:
 
         Example: ``probs = model.predict(x_test, batch_size=256)``.
         """
+        _data.reject_symbolic(x, "predict()")
         if _data.is_iterable_source(x):
             data = _data.IterData(self, x, batch_size, False, None, steps)
         else:
