@@ -56,6 +56,7 @@ def test_seed001_japanese_book(tmp_path):
     assert errors[0][0] == "TypeError" and "output_dim" in errors[0][1]          # Embedding(vocab) only
     assert any("The model has 1 outputs" in e[1] for e in errors)                 # 3 losses, 1 output
     assert any("(None, 16, 16, 128)" in e[1] and "(None, 15, 15, 128)" in e[1] for e in errors)
+    assert any("symbolic tensor" in e[1] for e in errors)                         # fit on Input tensors
     assert "(None, 8, 8, 4096) 20861480" in out                                  # shared Xception base
 
 
