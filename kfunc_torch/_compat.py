@@ -22,6 +22,11 @@ COMPATS = ("keras2", "tf2", "keras3")
 _state = {"compat": None}
 _name_counters: defaultdict[str, int] = defaultdict(int)
 
+# The session's backend settings (kfunc_torch.backend reads and writes them; see there).
+backend_settings = {"image_data_format": "channels_last", "floatx": "float32", "epsilon": 1e-7,
+                    "explicit_format": False, "dim_ordering_read": False, "keras1_th": False,
+                    "learning_phase": 0}
+
 
 def _check(compat: str) -> str:
     if compat not in COMPATS:

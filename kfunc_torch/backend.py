@@ -25,9 +25,8 @@ from ._tensor_fns import is_keras_tensor  # noqa: F401
 
 # "explicit" records whether the user chose the image format; Keras 1 code may switch the
 # default to channels_first only when nobody did (see layers/legacy.py).
-_settings = {"image_data_format": "channels_last", "floatx": "float32", "epsilon": 1e-7,
-             "explicit_format": False, "dim_ordering_read": False, "keras1_th": False,
-             "learning_phase": 0}
+# The dict lives in _compat (a leaf module) so the engine reads floatx without importing us.
+_settings = _compat.backend_settings
 
 
 def clear_session() -> None:

@@ -40,27 +40,27 @@ def assert_input_compatibility(specs, shapes, layer_name: str) -> None:
             continue
         shape = tuple(shape)
         ndim = len(shape)
-
-        def fail(expected):
-            raise ValueError(
-                f'Input {i} of layer "{layer_name}" is incompatible with the layer: expected {expected}, '
-                f"but received input with shape {shape}. Check the shape of the tensor you pass to "
-                f'"{layer_name}", or use a new layer instance for inputs of a different shape.')
-
         if spec.ndim is not None and ndim != spec.ndim:
-            fail(f"ndim={spec.ndim}, found ndim={ndim}")
+            _fail(i, layer_name, shape, f"ndim={spec.ndim}, found ndim={ndim}")
         if spec.min_ndim is not None and ndim < spec.min_ndim:
-            fail(f"min_ndim={spec.min_ndim}, found ndim={ndim}")
+            _fail(i, layer_name, shape, f"min_ndim={spec.min_ndim}, found ndim={ndim}")
         if spec.max_ndim is not None and ndim > spec.max_ndim:
-            fail(f"max_ndim={spec.max_ndim}, found ndim={ndim}")
+            _fail(i, layer_name, shape, f"max_ndim={spec.max_ndim}, found ndim={ndim}")
         for axis, value in spec.axes.items():
             if value is None:
                 continue
             if not -ndim <= axis < ndim:
-                fail(f"an axis {axis} of size {value}")
+                _fail(i, layer_name, shape, f"an axis {axis} of size {value}")
             if shape[axis] is not None and shape[axis] != value:
-                fail(f"axis {axis} of input shape to have value {value}")
+                _fail(i, layer_name, shape, f"axis {axis} of input shape to have value {value}")
         if spec.shape is not None:
             for a, b in zip(spec.shape, shape):
                 if a is not None and b is not None and a != b:
-                    fail(f"shape={spec.shape}")
+                    _fail(i, layer_name, shape, f"shape={spec.shape}")
+
+
+def _fail(i: int, layer_name: str, shape: tuple, expected: str):
+    raise ValueError(
+        f'Input {i} of layer "{layer_name}" is incompatible with the layer: expected {expected}, '
+        f"but received input with shape {shape}. Check the shape of the tensor you pass to "
+        f'"{layer_name}", or use a new layer instance for inputs of a different shape.')

@@ -18,6 +18,8 @@ from typing import NamedTuple, Optional, Tuple
 import numpy as np
 import torch
 
+from .. import _compat
+
 Shape = Tuple[Optional[int], ...]
 
 _DTYPES = {
@@ -31,8 +33,7 @@ _DTYPES = {
 def to_torch_dtype(dtype) -> torch.dtype:
     """Map a Keras dtype spelling ('int32', np.float32, torch.float32) to a torch dtype."""
     if dtype is None:
-        from .. import backend
-        return _DTYPES[backend.floatx()]
+        return _DTYPES[_compat.backend_settings["floatx"]]
     if isinstance(dtype, torch.dtype):
         return dtype
     if isinstance(dtype, str) and dtype in _DTYPES:

@@ -33,6 +33,7 @@ from .node import Node
 from .node_api import NodeAPI
 from .shape_inference import MetaInference
 
+_CPU = torch.device("cpu")
 _LAYER_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "input_length",
                  "weights", "activity_regularizer", "autocast", "input_dtype"}
 
@@ -52,36 +53,39 @@ class WeightLayout:
 class Layer(NodeAPI, MetaInference, nn.Module):
     """Base class of every kfunc_torch layer (and of Model)."""
 
+    supports_masking = False  # a class default, so reading it never falls through to __getattr__
+
     def __init__(self, trainable: bool = True, name: str | None = None, dtype=None, **kwargs):
         unknown = set(kwargs) - _LAYER_KWARGS
         if unknown:
             raise TypeError(f"Keyword argument not understood by {type(self).__name__}: "
                             f"{', '.join(sorted(unknown))}. Check the spelling against the layer's signature.")
         super().__init__()
-        # Keras runs layers in inference mode unless fit() or training=True says otherwise;
-        # torch modules start in training mode, so we start every layer in eval mode.
-        self.training = False
-        self.name = name if name is not None else _compat.unique_name(_compat.to_snake_case(type(self).__name__))
-        self._trainable = trainable
-        self.built = False
-        self._inbound_nodes: list[Node] = []
-        self._weight_records: list[tuple[str, bool]] = []  # (parameter attribute, trainable)
-        self._weight_layouts: dict[str, WeightLayout] = {}
-        self._initial_weights = kwargs.get("weights")
-        self._layer_losses: list = []
-        self._regularizers: list = []  # (parameter attribute, regularizer callable)
-        self._constraints: dict[str, Callable] = {}
-        self.input_spec = None
-        self.supports_masking = getattr(self, "supports_masking", False)
-        self._dtype = dtype
-        self._activity_losses: list = []  # this call's activity-regularization losses
-        self.activity_regularizer = kwargs.get("activity_regularizer")
-        if self.activity_regularizer is not None:
-            from .. import regularizers
-            self.activity_regularizer = regularizers.get(self.activity_regularizer)
-        # Sequential reads the first layer's input shape from these Keras arguments.
-        self._batch_input_shape = _batch_input_shape_from_kwargs(kwargs)
-        self._input_dtype = kwargs.get("input_dtype", dtype)
+        # One dict update instead of twenty attribute assignments through __setattr__: every layer
+        # pays this, and a 10,000-layer graph pays it 10,000 times.
+        self.__dict__.update(
+            # Keras runs layers in inference mode unless fit() or training=True says otherwise;
+            # torch modules start in training mode, so we start every layer in eval mode.
+            training=False,
+            name=name if name is not None else _compat.unique_name(_compat.to_snake_case(type(self).__name__)),
+            _trainable=trainable,
+            built=False,
+            _inbound_nodes=[],
+            _weight_records=[],  # (parameter attribute, trainable)
+            _weight_layouts={},  # parameter attribute -> WeightLayout
+            _initial_weights=kwargs.get("weights"),
+            _layer_losses=[],
+            _regularizers=[],  # (parameter attribute, regularizer callable)
+            _constraints={},
+            input_spec=None,
+            supports_masking=getattr(self, "supports_masking", False),
+            _dtype=dtype,
+            _activity_losses=[],  # this call's activity-regularization losses
+            activity_regularizer=regularizers.get(kwargs.get("activity_regularizer")),
+            # Sequential reads the first layer's input shape from these Keras arguments.
+            _batch_input_shape=_batch_input_shape_from_kwargs(kwargs),
+            _input_dtype=kwargs.get("input_dtype", dtype),
+        )
 
     # ------------------------------------------------------------------ weights
     def add_weight(self, name: str = "weight", shape=(), initializer="glorot_uniform", trainable: bool = True,
@@ -115,45 +119,57 @@ class Layer(NodeAPI, MetaInference, nn.Module):
 
     def __setattr__(self, name, value):
         d = self.__dict__
-        if not isinstance(value, (torch.Tensor, nn.Module)) and "_parameters" in d:
-            # Plain values (most attributes, and `training` in train()/eval()) skip torch's
-            # registration logic, unless they replace a registered parameter, buffer or module.
-            if name not in d["_parameters"] and name not in d["_modules"] and name not in d["_buffers"]:
-                object.__setattr__(self, name, value)
-                return
-        # `self.W = self.add_weight(name="kernel")`: the weight is registered once, as "kernel";
-        # the alias is a plain attribute so parameters() and state_dict() do not list it twice.
-        if isinstance(value, nn.Parameter) and "_parameters" in d:
-            for key, p in self._parameters.items():
-                if p is value and key != name:
+        params = d.get("_parameters")
+        if params is not None:
+            # isinstance(x, nn.Parameter) runs a Python __instancecheck__: test for tensors first.
+            if not isinstance(value, (torch.Tensor, nn.Module)):
+                if name not in params and name not in d["_modules"] and name not in d["_buffers"]:
+                    # Plain values (most attributes, and `training` in train()/eval()) skip torch's
+                    # registration logic, unless they replace a registered parameter, buffer or module.
                     object.__setattr__(self, name, value)
                     return
+            elif isinstance(value, nn.Parameter):
+                if params.get(name) is value:  # `self.kernel = self.add_weight("kernel")`: registered already
+                    return
+                # `self.W = self.add_weight(name="kernel")`: the weight is registered once, as "kernel";
+                # the alias is a plain attribute so parameters() and state_dict() do not list it twice.
+                for p in params.values():
+                    if p is value:
+                        object.__setattr__(self, name, value)
+                        return
         super().__setattr__(name, value)
 
     def __getattr__(self, name):
-        # torch's Module.__getattr__ answers any AttributeError raised inside a property (such as
-        # `.output` on a layer with several nodes) with "object has no attribute"; re-run the
-        # property so that its own explanation reaches the user.
-        params = self.__dict__.get("_parameters")
-        if params is not None and name in params:  # weights (self.kernel) on the hot path
-            return params[name]
-        try:
-            return nn.Module.__getattr__(self, name)
-        except AttributeError:
-            prop = getattr(type(self), name, None)
-            if isinstance(prop, property):
-                prop.fget(self)
-            raise
+        # Python calls this only when normal lookup fails: for torch's registered weights,
+        # buffers and sublayers (kept in dicts, not in __dict__), and for misses (hasattr probes).
+        d = self.__dict__
+        params = d.get("_parameters")
+        if params is not None:
+            if name in params:  # weights (self.kernel) on the hot path
+                return params[name]
+            if name in d["_buffers"]:
+                return d["_buffers"][name]
+            if name in d["_modules"]:
+                return d["_modules"][name]
+        # torch would answer an AttributeError raised inside a property (such as `.output` on a
+        # layer with several nodes) with "object has no attribute"; re-run the property so that its
+        # own explanation reaches the user.
+        prop = getattr(type(self), name, None)
+        if isinstance(prop, property):
+            prop.fget(self)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def _device(self):
         for p in self._parameters.values():  # own weights first: no walk over sublayers
             if p is not None:
                 return p.device
+        if not self._modules and not self._buffers:  # a leaf layer without weights yet
+            return _CPU
         for p in self.parameters():
             return p.device
         for b in self.buffers():
             return b.device
-        return torch.device("cpu")
+        return _CPU
 
     @property
     def trainable(self) -> bool:
@@ -183,10 +199,10 @@ class Layer(NodeAPI, MetaInference, nn.Module):
             stack.extend(reversed(layer._sublayers()))
         return out
 
-    def _own_weights(self, trainable: bool | None):
-        for attr, t in self._weight_records:
-            if trainable is None or (t and self._trainable) == trainable:
-                yield getattr(self, attr)
+    def _own_weights(self, trainable: bool | None) -> list[nn.Parameter]:
+        params = self._parameters
+        return [params[attr] if attr in params else getattr(self, attr) for attr, t in self._weight_records
+                if trainable is None or (t and self._trainable) == trainable]
 
     @property
     def trainable_weights(self) -> list[nn.Parameter]:
@@ -203,6 +219,8 @@ class Layer(NodeAPI, MetaInference, nn.Module):
     @property
     def weights(self) -> list[nn.Parameter]:
         """All weights, Keras order: own trainable, own non-trainable, then sublayers'."""
+        if not self._modules:  # a leaf layer (summary() asks each row's layer): no walk
+            return self._own_weights(True) + self._own_weights(False)
         out = []
         for layer in self._weight_order():
             out.extend(layer._own_weights(True))
@@ -288,6 +306,8 @@ class Layer(NodeAPI, MetaInference, nn.Module):
     @property
     def _activity_layers(self) -> list["Layer"]:
         """This layer and its sublayers that have an activity regularizer (cached; usually empty)."""
+        if not self._modules:  # a leaf layer: no walk, nothing to cache
+            return (self,) if self.activity_regularizer is not None else ()
         cached = self.__dict__.get("_activity_layers_cache")
         if cached is None or cached[0] != len(self._modules):
             found = [l for l in self._flatten_layers() if l.activity_regularizer is not None]
@@ -365,9 +385,7 @@ class Layer(NodeAPI, MetaInference, nn.Module):
     def _symbolic_call(self, args, kwargs):
         first = args[0] if args else kwargs.get("inputs")
         input_shape = _shape_struct(first)
-        if self.built:
-            assert_input_compatibility(self.input_spec, _flat_shapes(first), self.name)
-        self._maybe_build(input_shape)
+        self._maybe_build(input_shape)  # a no-op once built
         assert_input_compatibility(self.input_spec, _flat_shapes(first), self.name)
         outputs = self._infer_outputs(args, kwargs, input_shape)
         Node(self, args, kwargs, outputs)
@@ -477,7 +495,12 @@ def _as_shape_struct(s):
 
 
 def _is_shape(s) -> bool:
-    return isinstance(s, tuple) and all(d is None or isinstance(d, int) for d in s)
+    if not isinstance(s, tuple):
+        return False
+    for d in s:
+        if d is not None and not isinstance(d, int):
+            return False
+    return True
 
 
 def _make_outputs(shape, dtype):

@@ -53,6 +53,8 @@ class NodeAPI:
     def _shape_over_nodes(self, attr: str, what: str, getter: str):
         if not self._inbound_nodes:
             raise AttributeError(f'The layer "{self.name}" has never been called and thus has no defined {what}.')
+        if len(self._inbound_nodes) == 1:
+            return getattr(self._inbound_nodes[0], attr)
         shapes = {repr(getattr(n, attr)) for n in self._inbound_nodes}
         if len(shapes) > 1:
             raise AttributeError(

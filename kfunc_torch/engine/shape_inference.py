@@ -55,12 +55,15 @@ class MetaInference:
 
     def _infer_masks(self, args, kwargs, in_tensors, outputs) -> None:
         """Mark outputs that carry a Keras mask, by running compute_mask on meta tensors."""
-        from .layer import Layer  # the base whose compute_mask only passes masks through
-        overrides = type(self).compute_mask is not Layer.compute_mask
-        if not overrides and not any(t._has_mask for t in in_tensors):
-            return
-        if not overrides and not self.supports_masking:
-            return
+        overrides = _overrides_compute_mask(type(self))
+        if not overrides:
+            if not self.supports_masking:
+                return
+            for t in in_tensors:
+                if t._has_mask:
+                    break
+            else:
+                return
         margs, _ = self._meta_values(args, kwargs, _META_FILLS[0])
         first = margs[0] if margs else None
         masks = _input_masks_meta(args[0] if args else None, _META_FILLS[0])
@@ -69,6 +72,18 @@ class MetaInference:
         flat_mask = mask if isinstance(mask, (list, tuple)) else [mask] * len(flat_out)
         for t, m in zip(flat_out, flat_mask):
             t._has_mask = m is not None
+
+
+_OVERRIDES_MASK: dict = {}
+
+
+def _overrides_compute_mask(cls) -> bool:
+    """Whether ``cls`` defines its own compute_mask (the base one only passes masks through)."""
+    known = _OVERRIDES_MASK.get(cls)
+    if known is None:
+        from .layer import Layer
+        known = _OVERRIDES_MASK[cls] = cls.compute_mask is not Layer.compute_mask
+    return known
 
 
 def _input_masks_meta(first, fill):

@@ -170,9 +170,15 @@ def _positional_names(fn) -> tuple:
 def _wrap_init(cls, spec):
     original = cls.__init__
     param_names = _positional_names(original)
+    # Modern calls (no Keras 1 keyword, no positional kernel sizes) skip the translation: this
+    # wrapper runs for every Dense of a 10,000-layer graph.
+    legacy_keys = frozenset(spec["renames"]) | _KERAS1_ONLY | {"kernel_dim2", "kernel_dim3"}
+    always_translate = bool(spec.get("kernel_dims")) or spec.get("rank") == 1
 
     @functools.wraps(original)
     def __init__(self, *args, **kwargs):
+        if not always_translate and legacy_keys.isdisjoint(kwargs):
+            return original(self, *args, **kwargs)
         depth = getattr(_depth, "n", 0)
         if depth == 0:  # only the user's call: a subclass's super().__init__ is already modern
             args, kwargs, notes = translate(cls.__name__, spec, args, kwargs, param_names)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..engine.functional import Model
 from ..engine.input_layer import InputLayer
 
 
@@ -92,7 +93,6 @@ def is_sequential_like(model) -> bool:
 
 def class_name(layer, style: str) -> str:
     """The class shown in the row; a plain functional model is "Model" in Keras 2, "Functional" later."""
-    from ..engine.functional import Model
     if type(layer) is Model:
         return "Model" if style == "keras2" else "Functional"
     return type(layer).__name__
@@ -118,7 +118,6 @@ def _keras3_shape(layer) -> str:
 
 
 def _connections(layer, network_nodes, style) -> list[str]:
-    from ..engine.functional import Model
     out = []
     for node in layer._inbound_nodes:
         if network_nodes is not None and id(node) not in network_nodes:
