@@ -3,7 +3,7 @@
 ``summarize(raw)`` -> per (workload, impl): medians over repeats of the wall-clock metric
 (``value``) and of its CPU-time twin (``cpu_value``: this process's CPU seconds, robust when other
 tenants share the machine). ``render`` prints the main table twice (wall, CPU), the median step
-times, the graph-construction table (time per layer), peak memory and the targets.
+times, the graph-construction table (time per layer; kfunc, torch, keras), peak memory and the targets.
 """
 from __future__ import annotations
 
@@ -151,19 +151,25 @@ def _build_table(summary, impls) -> list[str]:
     build = [w for w in BY_NAME.values() if w.group == "build" and any((w.name, i) in summary for i in impls)]
     if not build:
         return []
-    lines = ["", "Graph construction + summary() (wall s; CPU s in the us/layer column's parenthesis):", "",
-             "| graph | layers | kfunc build s | kfunc summary s | kfunc us/layer (CPU) | keras total s | keras us/layer (CPU) |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["", "Graph construction + summary() (wall s; CPU s in the us/layer column's parenthesis; "
+             "torch: nn.Linear modules + torchinfo.summary):", "",
+             "| graph | layers | kfunc build s | kfunc summary s | kfunc us/layer (CPU) | torch total s | "
+             "torch us/layer (CPU) | kfunc/torch time (wall / CPU) | keras total s | keras us/layer (CPU) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for w in build:
-        k, ke = summary.get((w.name, KFUNC)), summary.get((w.name, KERAS))
+        k, t, ke = (summary.get((w.name, i)) for i in (KFUNC, TORCH, KERAS))
         n = w.kwargs["n_layers"]
 
         def per_layer(e):
             return f"{e['value'] / n * 1e6:.0f} ({e.get('cpu_value', float('nan')) / n * 1e6:.0f})"
 
+        def total(e):
+            return [f"{e['value']:.3f}", per_layer(e)] if _ok(e) else [_cell(e), "-"]
+
         kc = ([f"{k['build_s']:.3f}", f"{k['summary_s']:.3f}", per_layer(k)] if _ok(k) else [_cell(k), "-", "-"])
-        kec = [f"{ke['value']:.3f}", per_layer(ke)] if _ok(ke) else [_cell(ke), "-"]
-        lines.append(f"| {w.kwargs['topology']} | {n} | " + " | ".join(kc + kec) + " |")
+        rt = [_ratio(summary, w, KFUNC, TORCH, key) for key in ("value", "cpu_value")]
+        rtc = "-" if rt[0] is None else f"{rt[0]:.2f}x / " + ("-" if rt[1] is None else f"{rt[1]:.2f}x")
+        lines.append(f"| {w.kwargs['topology']} | {n} | " + " | ".join(kc + total(t) + [rtc] + total(ke)) + " |")
     return lines
 
 

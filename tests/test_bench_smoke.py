@@ -32,3 +32,24 @@ def test_bench_quick_mlp(tmp_path):
     assert runs["torch"][0]["status"] == "ok" and runs["torch"][0]["samples_per_s"] > 0
     assert runs["torch"][0]["rss_peak_mb"] > 0
     assert raw["machine"]["cores"] >= 1
+
+
+def test_bench_torch_build_workload_in_process():
+    """The hand-written torch side of the graph-construction workloads: registered, and run through
+    the worker entry point it reports the same keys as the Keras-API side (no timing asserted)."""
+    import pytest
+
+    from bench.workloads import BY_NAME, TORCH
+    from bench.worker import measure
+
+    pytest.importorskip("torchinfo")
+    for topo in ("chain", "dag"):
+        w = BY_NAME[f"build_{topo}_100"]
+        assert TORCH in w.impls
+        res = measure(w.name, TORCH, quick=True, device="cpu")
+        assert res["status"] == "ok", res
+        for key in ("build_s", "summary_s", "total_s", "cpu_build_s", "cpu_summary_s", "cpu_total_s"):
+            assert res[key] >= 0, key
+        assert res["total_s"] > 0 and res["summary_chars"] > 0
+        # Every Linear is listed in the summary, so it grows with the layer count (100 rows at least).
+        assert res["summary_chars"] > 100 * 40

@@ -26,9 +26,10 @@ class Workload:
 
 
 def _build(topo: str, n: int) -> Workload:
-    return Workload(f"build_{topo}_{n}", "graph_build", "total_s", "s", False, (KFUNC, KERAS),
+    return Workload(f"build_{topo}_{n}", "graph_build", "total_s", "s", False, (KFUNC, TORCH, KERAS),
                     {"topology": topo, "n_layers": n}, "build",
-                    f"{topo} of {n} Dense(4): graph construction + Model() + summary() to a sink",
+                    f"{topo} of {n} Dense(4): graph construction + Model() + summary() to a sink "
+                    f"(torch: nn.Linear(4, 4) modules + torchinfo.summary)",
                     max_repeats=2, keras_repeats=(1 if topo == "chain" else -1) if n >= 10000 else 0)
 
 
