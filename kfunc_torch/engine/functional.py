@@ -19,6 +19,7 @@ import warnings
 
 import torch
 from torch import nn
+from torch.nn.modules import module as _torch_module
 from torch.utils import _pytree as pytree
 
 from .. import _compat
@@ -27,6 +28,10 @@ from .keras_tensor import KerasTensor
 from .layer import Layer, _to_tensor
 from .node import Node
 from .trainer import Trainer
+
+
+# torch's global module-registration hooks: _add_layer_module takes add_module's path if one is set.
+_MODULE_HOOKS = getattr(_torch_module, "_global_module_registration_hooks", None)
 
 
 def _legacy_io(kwargs, new, old, value):
@@ -77,7 +82,7 @@ class Model(Trainer, Layer):
         if len({id(t) for t in self.inputs}) != len(self.inputs):
             raise ValueError(f"Model {self.name!r}: the same Input is given twice in inputs.")
         self._plan = GraphPlan(self.inputs, self.outputs, self.name)
-        self._layers = layers_in_keras_order(self.inputs, self.outputs, self._plan.nodes)
+        self._layers = layers_in_keras_order(self.inputs, self.outputs, self._plan.nodes, self._plan.layer_depth)
         names = {}
         for layer in self._layers:
             names[layer.name] = names.get(layer.name, 0) + 1
@@ -92,7 +97,7 @@ class Model(Trainer, Layer):
             if isinstance(self._modules[key], Layer):
                 del self._modules[key]
         for layer in self._layers:
-            self.add_module(self._module_key(layer.name), layer)
+            self._add_layer_module(layer)
         self._is_graph_network = True
         self.built = True
         # Calling the model on new tensors checks their shapes against its inputs at graph time.
@@ -115,6 +120,16 @@ class Model(Trainer, Layer):
                     if p is not None:
                         return p.device
         return super()._device()
+
+    def _add_layer_module(self, layer: Layer) -> None:
+        """Register ``layer`` as a submodule under its name (see _module_key)."""
+        key = self._module_key(layer.name)
+        if _MODULE_HOOKS is None or _MODULE_HOOKS or key in self._parameters or key in self._buffers:
+            self.add_module(key, layer)  # torch's checks and hooks
+        else:
+            # What add_module does when no global registration hook is set, without its
+            # hasattr(self, key) probe (an AttributeError per layer); _module_key made `key` free.
+            self._modules[key] = layer
 
     def _module_key(self, name: str) -> str:
         """The submodule key of a layer: its name, unless that clashes with an attribute."""

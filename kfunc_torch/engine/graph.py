@@ -68,7 +68,22 @@ def collect_nodes(inputs: list[KerasTensor], outputs: list[KerasTensor], model_n
     return order
 
 
-def layers_in_keras_order(inputs, outputs, nodes: list[Node]) -> list:
+def node_depths(nodes: list[Node]) -> tuple[dict[int, int], dict[int, int]]:
+    """Keras's depths, keyed by id: 0 at the outputs, a parent one deeper than its deepest child;
+    all nodes of one layer share the deepest of their depths (a shared layer sits above all its
+    uses). Returns (node depth, layer depth). ``nodes`` in topological order (outputs last)."""
+    node_depth: dict[int, int] = {}
+    layer_depth: dict[int, int] = {}
+    for node in reversed(nodes):  # outputs first
+        depth = max(node_depth.get(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = node_depth[id(node)] = depth
+        for t in node.input_tensors:
+            parent = t.node
+            node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    return node_depth, layer_depth
+
+
+def layers_in_keras_order(inputs, outputs, nodes: list[Node], layer_depth: dict[int, int]) -> list:
     """Keras's ``model.layers`` order: by decreasing depth from the outputs (inputs first), ties
     broken by the order in which a depth-first walk from the outputs first meets each layer."""
     first_seen: dict[int, int] = {}
@@ -80,14 +95,6 @@ def layers_in_keras_order(inputs, outputs, nodes: list[Node]) -> list:
         if id(node) not in done:
             done.add(id(node))
             stack.extend(reversed(node.input_tensors))
-
-    node_depth: dict[int, int] = {}
-    layer_depth: dict[int, int] = {}
-    for node in reversed(nodes):  # outputs first
-        depth = max(node_depth.get(id(node), 0), layer_depth.get(id(node.layer), 0))
-        layer_depth[id(node.layer)] = node_depth[id(node)] = depth
-        for parent in node.parent_nodes:
-            node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
     layers = {id(n.layer): n.layer for n in nodes}
     for t in inputs:
         layers.setdefault(id(t._keras_history.layer), t._keras_history.layer)
@@ -99,6 +106,7 @@ class GraphPlan:
 
     def __init__(self, inputs: list[KerasTensor], outputs: list[KerasTensor], model_name: str = "model"):
         self.nodes = collect_nodes(inputs, outputs, model_name)
+        self.node_depth, self.layer_depth = node_depths(self.nodes)  # for model.layers and summary()
         slot: dict[int, int] = {}
 
         def slot_of(t):

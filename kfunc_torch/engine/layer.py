@@ -24,6 +24,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.modules import module as _torch_module
 from torch.utils import _pytree as pytree
 
 from .. import _compat, constraints, initializers, regularizers
@@ -34,6 +35,9 @@ from .node_api import NodeAPI
 from .shape_inference import MetaInference
 
 _CPU = torch.device("cpu")
+# torch's global parameter-registration hooks (used by deferred-init tools); add_weight goes
+# through register_parameter whenever one is set, or if this torch does not have them.
+_PARAMETER_HOOKS = getattr(_torch_module, "_global_parameter_registration_hooks", None)
 _LAYER_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "input_length",
                  "weights", "activity_regularizer", "autocast", "input_dtype"}
 
@@ -102,12 +106,19 @@ class Layer(NodeAPI, MetaInference, nn.Module):
             value = layout.from_keras(value)
             self._weight_layouts[name] = layout
         attr = name
-        while attr in self._parameters or (attr in self.__dict__):
+        while (attr in self._parameters or attr in self.__dict__ or attr in self._modules
+               or attr in self._buffers or hasattr(type(self), attr)):
             attr = attr + "_"
         if value.device != device:
             value = value.to(device)
         param = nn.Parameter(value.contiguous(), requires_grad=trainable and self._trainable)
-        self.register_parameter(attr, param)
+        if _PARAMETER_HOOKS is None or _PARAMETER_HOOKS:
+            self.register_parameter(attr, param)
+        else:
+            # What register_parameter does when no global registration hook is set, without its
+            # hasattr(self, attr) probe: for a new name that runs __getattr__ and raises (slow,
+            # once per weight of every layer); the loop above has checked that `attr` is free.
+            self._parameters[attr] = param
         self._weight_records.append((attr, trainable))
         if layout is not None and attr != name:
             self._weight_layouts[attr] = layout
@@ -206,15 +217,19 @@ class Layer(NodeAPI, MetaInference, nn.Module):
 
     @property
     def trainable_weights(self) -> list[nn.Parameter]:
-        if not self._trainable:
-            return []
-        return _unique([w for layer in self._weight_order() for w in layer._own_weights(True)])
+        return self._weights_by_trainability()[0]
 
     @property
     def non_trainable_weights(self) -> list[nn.Parameter]:
+        return self._weights_by_trainability()[1]
+
+    def _weights_by_trainability(self) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
+        """(trainable weights, non-trainable weights), from one walk over the sublayers."""
         if not self._trainable:
-            return self.weights
-        return _unique([w for layer in self._weight_order() for w in layer._own_weights(False)])
+            return [], self.weights
+        layers = self._weight_order()
+        return (_unique([w for layer in layers for w in layer._own_weights(True)]),
+                _unique([w for layer in layers for w in layer._own_weights(False)]))
 
     @property
     def weights(self) -> list[nn.Parameter]:

@@ -62,7 +62,7 @@ class Sequential(Model):
             raise ValueError(f"Layer {layer.name!r} is already in Sequential model {self.name!r}; a layer "
                              "instance can be added once. Create a new instance to stack another.")
         self._stack.append(layer)
-        self.add_module(self._module_key(layer.name), layer)
+        self._add_layer_module(layer)
         if self._input_layer is None and len(self._stack) == 1 and layer._batch_input_shape is not None:
             self._set_input_layer(InputLayer(batch_shape=layer._batch_input_shape, dtype=layer._input_dtype,
                                              name=self._input_name(layer)))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ..engine.functional import Model
 from ..engine.input_layer import InputLayer
+from ..engine.layer import _unique
 
 
 @dataclass
@@ -51,26 +52,11 @@ class SummaryInfo:
 
 def _count(weights) -> tuple[int, int]:
     """(number of values, bytes) of distinct weights; a shared weight counts once."""
-    seen, n, size = set(), 0, 0
-    for w in weights:
-        if id(w) not in seen:
-            seen.add(id(w))
-            n += w.numel()
-            size += w.numel() * w.element_size()
+    n = size = 0
+    for w in _unique(weights):
+        n += w.numel()
+        size += w.numel() * w.element_size()
     return n, size
-
-
-def _node_depths(nodes) -> dict[int, int]:
-    """Keras's node depth: 0 at the outputs, a parent one deeper than its deepest child; all nodes
-    of one layer share the deepest of their depths (so a shared layer sits above all its uses)."""
-    node_depth: dict[int, int] = {}
-    layer_depth: dict[int, int] = {}
-    for node in reversed(nodes):  # nodes come in topological order: outputs last
-        depth = max(node_depth.get(id(node), 0), layer_depth.get(id(node.layer), 0))
-        node_depth[id(node)] = layer_depth[id(node.layer)] = depth
-        for parent in node.parent_nodes:
-            node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
-    return node_depth
 
 
 def is_sequential_like(model) -> bool:
@@ -80,7 +66,7 @@ def is_sequential_like(model) -> bool:
         return True
     nodes = model._plan.nodes
     per_depth: dict[int, int] = {}
-    depths = _node_depths(nodes)
+    depths = model._plan.node_depth
     for node in nodes:
         per_depth[depths[id(node)]] = per_depth.get(depths[id(node)], 0) + 1
         if len(node.input_tensors) > 1:
@@ -139,7 +125,7 @@ def _params(layer, style: str) -> str:
             return "0 (unbuilt)"
         raise ValueError(f'Layer "{layer.name}" is not built yet, so summary() cannot count its weights. '
                          "Call the model on data (or call build(input_shape)) first.")
-    n = _count(layer.weights)[0]
+    n = sum(w.numel() for w in _unique(layer.weights))
     return f"{n:,}" if style == "keras3" else str(n)
 
 
@@ -191,8 +177,9 @@ def collect(model, style: str, expand_nested: bool = False, layer_range=None) ->
     lo, hi = layer_index_bounds(layers, layer_range)
     for layer in layers[lo:hi]:
         info.rows.extend(_rows_for(layer, style, network_nodes, expand_nested, 0))
-    info.trainable, info.trainable_bytes = _count(model.trainable_weights)
-    info.non_trainable, info.non_trainable_bytes = _count(model.non_trainable_weights)
+    trainable, non_trainable = model._weights_by_trainability()
+    info.trainable, info.trainable_bytes = _count(trainable)
+    info.non_trainable, info.non_trainable_bytes = _count(non_trainable)
     return info
 
 
