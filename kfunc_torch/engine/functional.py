@@ -25,7 +25,7 @@ from torch.utils import _pytree as pytree
 from .. import _compat
 from .graph import GraphPlan, layers_in_keras_order
 from .keras_tensor import KerasTensor
-from .layer import Layer, _to_tensor
+from .layer import _CPU, Layer, _to_tensor
 from .node import Node
 from .trainer import Trainer
 
@@ -105,6 +105,10 @@ class Model(Trainer, Layer):
         specs = [InputSpec(shape=(None,) + tuple(t.shape[1:])) for t in self.inputs]
         self.input_spec = specs if len(specs) > 1 else specs[0]
         self._single_input = len(self.inputs) == 1
+        # predict_on_batch's fast path: one float32 input whose shape after the batch is known.
+        tail = tuple(self.inputs[0].shape[1:])
+        fixed = self._single_input and None not in tail and self.inputs[0].torch_dtype is torch.float32
+        self._predict_tail = tail if fixed else None
         self.input_names = [t._keras_history.layer.name for t in self.inputs]
         self.output_names = [t._keras_history.layer.name for t in self.outputs]
         # Node 0 of a model links its own inputs to its outputs (as in Keras), so a model used as a
@@ -113,13 +117,25 @@ class Model(Trainer, Layer):
         Node(self, (self._input_struct,), {}, self._output_struct, set_history=False)
 
     def _device(self):
-        # The first layer that has a weight tells the device, without a walk over all parameters.
+        # The first layer that has a weight tells the device, without a walk over all parameters;
+        # cached, since reading a tensor's .device costs microseconds in predict_on_batch.
+        cached = self.__dict__.get("_device_cache")
+        if cached is not None:
+            return cached
+        device = None
         if self._is_graph_network:
-            for layer in self._layers:
-                for p in layer._parameters.values():
-                    if p is not None:
-                        return p.device
-        return super()._device()
+            device = next((p.device for layer in self._layers for p in layer._parameters.values()
+                           if p is not None), None)
+        device = device or super()._device()
+        if device.type == "cpu":
+            device = _CPU  # one object, so the hot path can test `model._device() is _CPU`
+        object.__setattr__(self, "_device_cache", device)
+        return device
+
+    def _apply(self, fn, *args, **kwargs):
+        # .to(), .cuda(), .cpu() and .half() all go through here: forget the cached device.
+        self.__dict__.pop("_device_cache", None)
+        return super()._apply(fn, *args, **kwargs)
 
     def _add_layer_module(self, layer: Layer) -> None:
         """Register ``layer`` as a submodule under its name (see _module_key)."""

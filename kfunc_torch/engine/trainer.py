@@ -24,6 +24,9 @@ from .. import mixed_precision as _mp
 from .. import optimizers as _optimizers
 from . import data_adapter as _data
 from .compile_utils import CompiledLoss, compile_metrics
+from .layer import _CPU
+
+_FLOAT32 = np.dtype(np.float32)
 
 
 class Trainer:
@@ -418,38 +421,37 @@ class Trainer:
 
     def predict_on_batch(self, x):
         """Outputs for one batch as numpy. Example: ``model.predict_on_batch(x[:32])``."""
-        # This call is framework overhead on a small batch, so it stays lean: one array for a
-        # one-input model is converted directly, and train()/eval() (a walk over all layers) runs
-        # only when the model is in training mode.
+        # This call is framework overhead on a small batch. The common case (one C-contiguous
+        # float32 array of the right shape for a one-input model in eval mode, float32 out on the
+        # CPU) is a straight line; everything else takes the general path below.
+        tail = self.__dict__.get("_predict_tail")
+        if (tail is not None and type(x) is np.ndarray and x.dtype is _FLOAT32 and x.shape[1:] == tail
+                and x.flags.c_contiguous and not self.training and self._device() is _CPU):
+            with torch.no_grad():
+                out = self(torch.from_numpy(x))
+            if type(out) is torch.Tensor and out.dtype is torch.float32:
+                return out.numpy()
+            return self._numpy_outputs(out)
         was_training = self.training
         if was_training:
-            self.eval()
+            self.eval()  # a walk over all layers: only when the model is in training mode
         try:
             with torch.no_grad():
-                if type(x) is np.ndarray and x.dtype == np.float32 and getattr(self, "_single_input", False):
-                    t = torch.from_numpy(x if x.flags.c_contiguous else np.ascontiguousarray(x))
-                    device = self._device()
-                    xs = [t if device.type == "cpu" else t.to(device)]
-                    if tuple(t.shape[1:]) != self._predict_tail():
-                        _data.check_shapes(self, xs)  # raises the clear error (or accepts None dims)
-                elif _data._is_array(x) and getattr(self, "_single_input", False):
+                if _data._is_array(x) and getattr(self, "_single_input", False):
                     xs = [_data.as_tensor(x, _data.input_dtypes(self)[0], self._device())]
                     _data.check_shapes(self, xs)
                 else:
                     xs = _data.ArrayData(self, x, None, check=True).xs
                 out = self._run_model(xs, None)
-                if isinstance(out, torch.Tensor) and out.dtype == torch.float32 and out.device.type == "cpu":
-                    return out.numpy()
-                outs = [o.float().cpu().numpy() if o.is_floating_point() else o.cpu().numpy()
-                        for o in self._outputs_list(out)]
         finally:
             if was_training:
                 self.train(True)
-        return outs[0] if len(outs) == 1 else outs
+        return self._numpy_outputs(out)
 
-    def _predict_tail(self) -> tuple:
-        """The single input's shape without the batch dimension (None dims never match a tensor's)."""
-        return tuple(self.inputs[0].shape[1:]) if getattr(self, "inputs", None) else ()
+    def _numpy_outputs(self, out):
+        outs = [o.float().cpu().numpy() if o.is_floating_point() else o.cpu().numpy()
+                for o in self._outputs_list(out)]
+        return outs[0] if len(outs) == 1 else outs
 
     def _targets(self):
         return [self._compiled_loss.target_dtype(i) for i in range(len(self._output_names()))]

@@ -62,12 +62,13 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
-        if self.bias is not None and inputs.dim() == 2:
-            out = torch.addmm(self.bias, inputs, self.kernel)
+        kernel, bias = self.kernel, self.bias  # each attribute read goes through Module.__getattr__
+        if bias is not None and inputs.dim() == 2:
+            out = torch.addmm(bias, inputs, kernel)
         else:
-            out = torch.matmul(inputs, self.kernel)
-            if self.bias is not None:
-                out = out + self.bias
+            out = torch.matmul(inputs, kernel)
+            if bias is not None:
+                out = out + bias
         return self.activation(out)
 
     def compute_output_shape(self, input_shape):
