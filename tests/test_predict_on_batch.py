@@ -55,3 +55,27 @@ def test_device_cache_follows_to():
     assert m._device().type == "meta"
     m.to_empty(device="cpu")
     assert m._device().type == "cpu"
+
+
+def test_forward_hooks_on_the_model_still_run():
+    m = _model()
+    x = np.ones((2, 6), np.float32)
+    seen = []
+    handle = m.register_forward_hook(lambda module, inputs, output: seen.append(output.shape))
+    m.predict_on_batch(x)
+    assert seen == [torch.Size([2, 3])]
+    handle.remove()
+    m.predict_on_batch(x)
+    assert len(seen) == 1
+
+
+def test_global_forward_hooks_still_run():
+    from torch.nn.modules.module import register_module_forward_hook
+    m = _model()
+    seen = []
+    handle = register_module_forward_hook(lambda module, inputs, output: seen.append(type(module).__name__))
+    try:
+        m.predict_on_batch(np.ones((2, 6), np.float32))
+    finally:
+        handle.remove()
+    assert "Model" in seen and seen.count("Dense") == 2

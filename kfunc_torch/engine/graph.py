@@ -174,7 +174,7 @@ class GraphPlan:
                     if mask_mode[2] and any(x is not None for x in m):
                         kw = {**kw, "mask": in_mask}
                 if kind == _ONE:
-                    out = _module_call(layer, env[arg_spec], **kw)
+                    out = _module_call(layer, env[arg_spec], **kw) if kw else _module_call(layer, env[arg_spec])
                 elif kind == _LIST:
                     out = _module_call(layer, [env[s] for s in arg_spec], **kw)
                 else:
