@@ -175,12 +175,67 @@ class Optimizer:
         return slots[key]
 
     def get_config(self) -> dict:
-        lr = self._lr.get_config() if isinstance(self._lr, LearningRateSchedule) else self._lr
-        return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
-                "clipnorm": self.clipnorm, "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
+        """Constructor arguments in Keras 3's form; a schedule is saved as its Keras 3 entry.
+
+        Example::
+
+            >>> opt = Adam(learning_rate=schedules.ExponentialDecay(0.1, 10, 0.5))
+            >>> opt.get_config()["learning_rate"]["class_name"]
+            'ExponentialDecay'
+            >>> Adam.from_config(opt.get_config()).learning_rate == opt.learning_rate
+            True
+        """
+        lr = schedules.serialize(self._lr) if isinstance(self._lr, LearningRateSchedule) else self._lr
+        config = {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
+                  "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue}
+        for key in _own_arguments(type(self)):  # beta_1, momentum, rho, ... (Keras lists them after the base)
+            value = getattr(self, key, None)
+            if key not in config and isinstance(value, (bool, int, float, str)):
+                config[key] = value
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None):
+        """The optimizer from ``get_config()``'s dict (ours or Keras 3's); a schedule entry under
+        ``learning_rate`` is rebuilt (custom schedules from ``custom_objects`` or the registry).
+
+        Example: ``Adam.from_config(Adam(0.01).get_config()).learning_rate == 0.01``.
+        """
+        config = dict(config)
+        lr = config.get("learning_rate")
+        if isinstance(lr, dict):
+            config["learning_rate"] = schedules.deserialize(lr, custom_objects)
+        # Keras 3 / tf.keras options we do not implement: dropped, with a warning when they would matter.
+        for key, default in _KERAS_ONLY_OPTIONS.items():
+            if key in config:
+                value = config.pop(key)
+                if value not in default:
+                    warnings.warn(f"{cls.__name__}.from_config: option {key}={value!r} is not supported by "
+                                  "kfunc_torch and is ignored.", UserWarning, stacklevel=2)
+        return cls(**config)
 
     def __repr__(self):
         return f"<{type(self).__name__} learning_rate={self._lr}>"
+
+
+# Keras 3 (and tf.keras) optimizer options without an equivalent here -> the values that change nothing.
+_KERAS_ONLY_OPTIONS = {"use_ema": (False, None), "ema_momentum": (0.99, None), "ema_overwrite_frequency": (None,),
+                       "loss_scale_factor": (None,), "gradient_accumulation_steps": (None, 1),
+                       "is_legacy_optimizer": (False, True, None), "jit_compile": (False, True, None)}
+
+
+def _own_arguments(cls) -> list[str]:
+    """Constructor arguments a subclass adds to Optimizer's, in signature order (subclass first)."""
+    import inspect
+    base = set(inspect.signature(Optimizer.__init__).parameters)
+    out: list[str] = []
+    for klass in cls.__mro__:
+        if klass is Optimizer or not issubclass(klass, Optimizer) or "__init__" not in klass.__dict__:
+            continue
+        for n, p in inspect.signature(klass.__dict__["__init__"]).parameters.items():
+            if n not in base and n not in out and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+                out.append(n)
+    return out
 
 
 class SGD(Optimizer):
@@ -408,15 +463,49 @@ def get(identifier):
                              "an optimizer instance, or a torch.optim.Optimizer.")
         return cls()
     if isinstance(identifier, dict):
-        cls = _BY_NAME[identifier["class_name"].lower()]
-        return cls(**identifier.get("config", {}))
+        return deserialize(identifier)
     raise TypeError(f"Could not interpret optimizer {identifier!r} ({type(identifier).__name__}). Pass a "
                     "name such as 'rmsprop', a kfunc_torch.optimizers instance or a torch.optim.Optimizer.")
 
 
 def serialize(optimizer) -> dict:
-    """``{"class_name", "config"}`` of an optimizer. Example: ``serialize(Adam())["class_name"] == "Adam"``."""
-    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+    """Keras 3's entry for an optimizer: ``{"module", "class_name", "config", "registered_name"}``; a
+    learning-rate schedule is nested in ``config["learning_rate"]`` in the same form.
+
+    Example: ``serialize(Adam())["class_name"] == "Adam"``; ``deserialize(serialize(opt))`` rebuilds it.
+    """
+    cls = type(optimizer)
+    if _BY_NAME.get(cls.__name__.lower()) is cls:
+        return {"module": "keras.optimizers", "class_name": cls.__name__, "config": optimizer.get_config(),
+                "registered_name": None}
+    from .saving.registry import get_registered_name
+    return {"module": cls.__module__ if cls.__module__ != "__main__" else None, "class_name": cls.__name__,
+            "config": optimizer.get_config(), "registered_name": get_registered_name(cls) or cls.__name__}
+
+
+def deserialize(config: dict, custom_objects: dict | None = None):
+    """An optimizer from ``serialize``'s dict (ours, Keras 3's or tf.keras's), schedule included.
+
+    Example::
+
+        >>> opt = deserialize(serialize(Adam(learning_rate=schedules.CosineDecay(1e-3, 1000))))
+        >>> type(opt._lr).__name__
+        'CosineDecay'
+    """
+    if isinstance(config, (Optimizer, torch.optim.Optimizer)):
+        return config
+    if not (isinstance(config, dict) and "class_name" in config):
+        raise TypeError(f"deserialize: expected an optimizer dict with 'class_name' and 'config'; received "
+                        f"{config!r:.200}.")
+    name, registered = config["class_name"], config.get("registered_name")
+    cls = _BY_NAME.get(name.lower()) if registered in (None, name) else None
+    if cls is None:
+        from .saving.registry import resolve
+        cls = resolve(name, registered, custom_objects, what="optimizer")
+        if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
+            raise ValueError(f"Unknown optimizer {name!r}. Expected one of {sorted(_BY_NAME)} or a registered "
+                             "kfunc_torch.optimizers.Optimizer subclass.")
+    return cls.from_config(config.get("config") or {}, custom_objects=custom_objects)
 
 
 def get_lr(optimizer) -> float:

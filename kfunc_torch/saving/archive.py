@@ -140,9 +140,10 @@ def _compile_from_config(model, cfg, custom_objects=None) -> None:
         accepted, _ = _init_params(cls)
         # Keras 3 writes options we do not have (use_ema, loss_scale_factor...): keep what the class takes.
         kwargs = {k: v for k, v in (opt.get("config") or {}).items()
-                  if (k in accepted or k in ("learning_rate", "name", "weight_decay", "clipnorm", "clipvalue",
-                                              "global_clipnorm")) and not (k == "learning_rate" and isinstance(v, dict))}
-        opt = cls(**kwargs)
+                  if k in accepted or k in ("learning_rate", "name", "weight_decay", "clipnorm", "clipvalue",
+                                            "global_clipnorm")}
+        # A learning-rate schedule entry under "learning_rate" is rebuilt by from_config.
+        opt = cls.from_config(kwargs, custom_objects=custom_objects)
     model.compile(optimizer=opt or "rmsprop", loss=_deserialize_losslike(cfg.get("loss"), custom_objects),
                   loss_weights=cfg.get("loss_weights"),
                   metrics=_deserialize_losslike(cfg.get("metrics"), custom_objects))

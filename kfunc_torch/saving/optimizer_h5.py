@@ -1,7 +1,8 @@
 """Optimizer state in Keras 3's layout (``optimizer/vars/<i>`` of ``model.weights.h5``), so training
 resumes across kfunc_torch and Keras 3 in both directions.
 
-Keras 3 stores ``iteration``, ``learning_rate``, then per-weight slots: slots created together are
+Keras 3 stores ``iteration``, ``learning_rate`` (only when it is a number: a schedule lives in the
+config and has no variable), then per-weight slots: slots created together are
 interleaved per weight (Adam: m0, v0, m1, v1, ...), slots created separately follow one another
 (RMSprop: all velocities, then all momentums). Nadam ends with its momentum-schedule product.
 
@@ -40,6 +41,12 @@ def _trailing(opt) -> list[str]:
     return ["_u_product"] if type(opt).__name__ == "Nadam" else []
 
 
+def _lead(opt) -> int:
+    """Variables before the slots: iteration, plus learning_rate unless it is a schedule."""
+    from .._lr_schedules import LearningRateSchedule
+    return 1 if isinstance(opt._lr, LearningRateSchedule) else 2
+
+
 def _params(model):
     return [p for p in model.trainable_weights if p.requires_grad]
 
@@ -52,7 +59,9 @@ def write_optimizer_vars(h5file, model) -> bool:
     opt = getattr(model, "optimizer", None)
     if not isinstance(opt, optimizers.Optimizer) or not opt.built or _slot_groups(opt) is None:
         return False
-    arrays = [np.asarray(opt.iterations, dtype="int64"), np.asarray(opt.learning_rate, dtype="float32")]
+    arrays = [np.asarray(opt.iterations, dtype="int64")]
+    if _lead(opt) == 2:
+        arrays.append(np.asarray(opt.learning_rate, dtype="float32"))
     for group in _slot_groups(opt):
         for state in opt._states:
             arrays.extend(state[k].detach().cpu().numpy() for k in group)
@@ -80,7 +89,8 @@ or not for this optimizer (then training restarts its state, with a warning).
     g = h5file["optimizer"]["vars"]
     params = _params(model)
     groups = _slot_groups(opt)
-    expected = 2 + sum(len(gr) for gr in groups) * len(params) + len(_trailing(opt))
+    lead = _lead(opt)
+    expected = lead + sum(len(gr) for gr in groups) * len(params) + len(_trailing(opt))
     if len(g) != expected:
         warnings.warn(f"{source}: the saved optimizer state has {len(g)} variables, but {type(opt).__name__} on this "
                       f"model needs {expected}; the optimizer starts fresh.", UserWarning, stacklevel=3)
@@ -88,7 +98,7 @@ or not for this optimizer (then training restarts its state, with a warning).
     values = [np.asarray(g[str(i)]) for i in range(len(g))]
     if not opt.built:
         opt.build(params)
-    i = 2
+    i = lead
     for group in groups:
         for state, p in zip(opt._states, params):
             for k in group:
