@@ -207,6 +207,8 @@ class Recall(_ConfusionMetric):
         return torch.where(tp + self.fn > 0, tp / (tp + self.fn), torch.zeros_like(tp))
 
 
+from .metrics_auc import AUC  # noqa: E402  (defined in its own file; needs Metric above)
+
 acc = accuracy = None  # resolved per loss/output by compile ('accuracy'/'acc'), see compile_utils
 mse = MSE = _losses.mean_squared_error
 mae = MAE = _losses.mean_absolute_error
@@ -229,22 +231,27 @@ _BY_NAME = {
     "squared_hinge": _losses.squared_hinge, "cosine_similarity": _losses.cosine_similarity,
     "cosine_proximity": _losses.cosine_similarity, "logcosh": _losses.log_cosh,
 }
+# Names that mean a stateful Metric class (Keras 3's metrics.get: the class name, or its snake_case).
+_CLASSES_BY_NAME = {"AUC": AUC, "auc": AUC}
 
 
 def get(identifier):
     """A metric object from a Keras name, a ``Metric``, or a function ``(y_true, y_pred) -> per-sample values``.
 
-    Example: ``metrics.get("mae").name == "mae"``. ('accuracy' depends on the loss: see ``compile``.)
+    Example: ``metrics.get("mae").name == "mae"``; ``metrics.get("AUC")`` is a new ``AUC()``.
+    ('accuracy' depends on the loss: see ``compile``.)
     """
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
     if isinstance(identifier, str):
+        if identifier in _CLASSES_BY_NAME:
+            return _CLASSES_BY_NAME[identifier]()
         fn = _BY_NAME.get(identifier)
         if fn is None:
             raise ValueError(f"Unknown metric {identifier!r}. Expected a Keras metric name such as 'accuracy', "
-                             f"'mae', 'mse', one of {sorted(_BY_NAME)}, a Metric or a function.")
+                             f"'mae', 'mse', 'AUC', one of {sorted(_BY_NAME)}, a Metric or a function.")
         return MeanMetricWrapper(fn, name=identifier)
     if callable(identifier):
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", "metric"))

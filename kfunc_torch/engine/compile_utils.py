@@ -108,6 +108,12 @@ def _resolve_metric(m, entry, output_shape):
         fn = _losses.sparse_categorical_crossentropy if entry.sparse else (
             _losses.binary_crossentropy if entry.binary else _losses.categorical_crossentropy)
         return _metrics.MeanMetricWrapper(fn, name=m)
+    if isinstance(m, str) and m in _metrics._CLASSES_BY_NAME:
+        # A stateful metric by name ('AUC', 'auc'): a fresh instance, its key 'auc' (tf.keras names it by the
+        # instance); Keras 3 keys it by what the user wrote ('AUC').
+        from .._compat import get_compat, to_snake_case
+        cls = _metrics._CLASSES_BY_NAME[m]
+        return cls(name=m if get_compat() == "keras3" else to_snake_case(cls.__name__))
     import copy
     metric = _metrics.get(m)
     return copy.copy(metric) if metric is m else metric
@@ -137,7 +143,7 @@ def compile_metrics(metrics, weighted_metrics, compiled_loss, output_shapes):
         for i, v in enumerate(values):
             for m in ([] if v is None else (v if isinstance(v, (list, tuple)) else [v])):
                 metric = _resolve_metric(m, by_index.get(i), output_shapes[i])
-                written = m if isinstance(m, str) else metric.name
+                written = m if isinstance(m, str) and m not in _metrics._CLASSES_BY_NAME else metric.name
                 key = f"{names[i]}_{written}" if len(names) > 1 else written
                 per_out[i].append(MetricEntry(i, metric, key, weighted))
     out = [e for entries in per_out for e in entries]
