@@ -289,53 +289,6 @@ class EarlyStopping(_Monitor):
             self.model.set_weights(self.best_weights)
 
 
-class ModelCheckpoint(_Monitor):
-    """Save the model (or its weights) after each epoch; ``filepath`` may use ``{epoch:02d}``, ``{val_loss:.2f}``.
-
-    Example: ``ModelCheckpoint("w.{epoch:02d}.weights.h5", save_weights_only=True, save_best_only=True)``.
-    """
-
-    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
-                 mode="auto", save_freq="epoch", initial_value_threshold=None, period=None):
-        super().__init__()
-        self._init_monitor(monitor, mode, 0)
-        self.filepath, self.verbose = os.fspath(filepath), verbose
-        self.save_best_only, self.save_weights_only = save_best_only, save_weights_only
-        self.period = period or 1
-        self.best = initial_value_threshold
-        if save_freq != "epoch":
-            raise ValueError(f"ModelCheckpoint: only save_freq='epoch' is supported; received {save_freq!r}.")
-
-    def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.period:
-            return
-        logs = dict(logs or {})
-        try:
-            path = self.filepath.format(epoch=epoch + 1, **logs)
-        except KeyError as e:
-            raise KeyError(f"ModelCheckpoint filepath {self.filepath!r} uses {e}, which is not in the logs "
-                           f"{sorted(logs)}.") from None
-        if self.save_best_only:
-            current = self._current(logs)
-            if current is None or not self._better(current, self.best):
-                if self.verbose > 0 and current is not None:
-                    print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
-                return
-            if self.verbose > 0:
-                prev = "inf" if self.best is None else f"{self.best:.5f}"
-                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {prev} to {current:.5f}, "
-                      f"saving model to {path}")
-            self.best = current
-        elif self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: saving model to {path}")
-        method = "save_weights" if self.save_weights_only else "save"
-        fn = getattr(self.model, method, None)
-        if fn is None:
-            raise NotImplementedError(f"ModelCheckpoint needs model.{method}(), which this build of kfunc_torch does "
-                                      "not provide yet.")
-        fn(path)
-
-
 class ReduceLROnPlateau(_Monitor):
     """Multiply the learning rate by ``factor`` after ``patience`` epochs without improvement.
 
@@ -498,3 +451,7 @@ class TensorBoard(Callback):
         for w in self._writers.values():
             w.close()
         self._writers = {}
+
+
+# ModelCheckpoint and BackupAndRestore live in callbacks_checkpoint.py (they need Callback and _Monitor).
+from .callbacks_checkpoint import BackupAndRestore, ModelCheckpoint  # noqa: E402,F401

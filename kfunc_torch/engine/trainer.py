@@ -253,6 +253,8 @@ class Trainer:
         self.stop_training = False
         logs = {}
         cb.call("on_train_begin", None)
+        # BackupAndRestore.on_train_begin sets the epoch to resume at (taken once: later fits start afresh).
+        initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
         try:
             for epoch in range(initial_epoch, epochs):
                 self._reset_trackers()
