@@ -16,6 +16,7 @@ from .activation import *      # noqa: F401,F403  ReLU, LeakyReLU, PReLU, ELU, S
 from .noise import *           # noqa: F401,F403  SpatialDropout, GaussianNoise, ...
 from .embedding import *       # noqa: F401,F403  Embedding, Masking, Identity
 from .recurrent import *       # noqa: F401,F403  SimpleRNN, LSTM, GRU
+from .recurrent_cells import *  # noqa: F401,F403  RNN, SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells
 from .wrappers import *        # noqa: F401,F403  Bidirectional, TimeDistributed
 from .attention import *       # noqa: F401,F403
 from .legacy import *          # noqa: F401,F403  Keras 1 names (merge, Convolution2D, ...)
