@@ -385,3 +385,19 @@ def test_short_fit_lowers_the_loss():
     hist = model.fit(x, y, epochs=8, batch_size=32, verbose=0)
     losses = hist.history["loss"]
     assert losses[-1] < 0.5 * losses[0], losses
+
+
+def test_stacked_states_as_model_outputs():
+    # return_state on stacked cells gives [output, [h1, c1], [h2, c2]]: the plan stores nested outputs.
+    torch.manual_seed(0)
+    x = Input((5, 3))
+    rnn = RNN([LSTMCell(4), LSTMCell(2)], return_state=True)
+    out, (h1, c1), (h2, c2) = rnn(x)
+    m = Model(x, [out, h1, c2])
+    data = np.random.default_rng(0).random((2, 5, 3), dtype=np.float32)
+    got = m.predict_on_batch(data)
+    with torch.no_grad():
+        eager_out, (e_h1, _), (_, e_c2) = rnn(torch.from_numpy(data))
+    for a, b in zip(got, (eager_out, e_h1, e_c2)):
+        np.testing.assert_allclose(a, b.numpy(), rtol=1e-6)
+    assert [a.shape for a in got] == [(2, 2), (2, 4), (2, 2)]

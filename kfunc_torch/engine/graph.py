@@ -149,8 +149,13 @@ class GraphPlan:
         mask_mode = None
         if any(masked_in) or any(t._has_mask for t in node.output_tensors):
             mask_mode = (tuple(in_slots), tuple(out_slots), call_accepts(layer, "mask"))
-        out_kind = "one" if isinstance(node.output_struct, KerasTensor) else (
-            "dict" if isinstance(node.output_struct, dict) else "seq")
+        struct = node.output_struct
+        if isinstance(struct, KerasTensor):
+            out_kind = "one"
+        elif isinstance(struct, (list, tuple)) and all(isinstance(t, KerasTensor) for t in struct):
+            out_kind = "seq"
+        else:  # a dict, or nested lists (RNN of stacked cells with return_state: [out, [h, c], ...])
+            out_kind = "nested"
         return (kind, layer, arg_spec, consts, tuple(out_slots), free, call_accepts(layer, "training"),
                 out_kind, mask_mode)
 
@@ -185,7 +190,7 @@ class GraphPlan:
                 if out_kind == "one":
                     env[out_slots[0]] = out
                 else:
-                    outs = list(out.values()) if out_kind == "dict" else out
+                    outs = out if out_kind == "seq" else pytree.tree_leaves(out)
                     for s, o in zip(out_slots, outs):
                         env[s] = o
                 if mask_mode is not None:
