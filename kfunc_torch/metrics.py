@@ -232,7 +232,9 @@ _BY_NAME = {
     "cosine_proximity": _losses.cosine_similarity, "logcosh": _losses.log_cosh,
 }
 # Names that mean a stateful Metric class (Keras 3's metrics.get: the class name, or its snake_case).
-_CLASSES_BY_NAME = {"AUC": AUC, "auc": AUC}
+# Stateful metrics a string can name (Keras 3 resolves class names and their snake_case spellings).
+_CLASSES_BY_NAME = {"AUC": AUC, "auc": AUC, "Precision": Precision, "precision": Precision,
+                    "Recall": Recall, "recall": Recall}
 
 
 def get(identifier):

@@ -159,3 +159,18 @@ def test_weighted_metrics_use_sample_weight_in_fit():
     logs = m.evaluate(x, y, sample_weight=sw, verbose=0, return_dict=True)
     assert logs["mae"] == pytest.approx(2.5)             # plain metrics ignore sample weights
     assert logs["weighted_mae"] == pytest.approx(2.0)    # weighted: sum(w*v)/sum(w) = (1+3)/2
+
+
+def test_precision_and_recall_by_name_in_compile():
+    torch.manual_seed(0)
+    i = Input((3,))
+    m = Model(i, Dense(1, activation="sigmoid")(i))
+    m.compile("sgd", "binary_crossentropy", metrics=["precision", "Recall"])
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 3), dtype=np.float32), (rng.random((64, 1)) > 0.5).astype(np.float32)
+    result = m.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
+    assert set(result) == {"loss", "precision", "recall"}
+    pred = torch.from_numpy(m.predict(x, verbose=0))
+    for metric, key in ((metrics.Precision(), "precision"), (metrics.Recall(), "recall")):
+        metric.update_state(torch.from_numpy(y), pred)
+        assert result[key] == pytest.approx(float(metric.result()), rel=1e-6)
