@@ -22,6 +22,7 @@ from torch.utils import _pytree as pytree
 
 from ._tensor_make import (constant, dtype, eye, int_shape, is_keras_tensor, ndim, ones,  # noqa: F401
                            random_normal, random_uniform, shape, variable, zeros)
+from .engine.factory_device import factory_device
 from .engine.keras_tensor import KerasTensor, to_torch_dtype
 
 __all__ = [
@@ -78,7 +79,7 @@ def _t(x, dtype=None):
     if isinstance(x, torch.Tensor):
         return x if dtype is None else x.to(to_torch_dtype(dtype))
     arr = np.asarray(x)
-    t = torch.as_tensor(arr)
+    t = torch.as_tensor(arr, device=factory_device())
     if dtype is not None:
         return t.to(to_torch_dtype(dtype))
     return t.float() if t.dtype == torch.float64 else t

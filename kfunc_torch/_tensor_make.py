@@ -12,13 +12,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .engine.factory_device import factory_device, generator
 from .engine.keras_tensor import KerasTensor, dtype_name, to_torch_dtype
 
 
 def _t(x, dtype=None):
     if isinstance(x, torch.Tensor):
         return x if dtype is None else x.to(to_torch_dtype(dtype))
-    t = torch.as_tensor(np.asarray(x))
+    t = torch.as_tensor(np.asarray(x), device=factory_device())
     if dtype is not None:
         return t.to(to_torch_dtype(dtype))
     return t.float() if t.dtype == torch.float64 else t
@@ -35,17 +36,17 @@ def _shape_arg(shape):
 
 def zeros(shape, dtype=None, name=None):
     """A tensor of zeros. Example: ``K.zeros((3, 4))``."""
-    return torch.zeros(_shape_arg(shape), dtype=to_torch_dtype(dtype))
+    return torch.zeros(_shape_arg(shape), dtype=to_torch_dtype(dtype), device=factory_device())
 
 
 def ones(shape, dtype=None, name=None):
     """A tensor of ones. Example: ``K.ones((3, 4))``."""
-    return torch.ones(_shape_arg(shape), dtype=to_torch_dtype(dtype))
+    return torch.ones(_shape_arg(shape), dtype=to_torch_dtype(dtype), device=factory_device())
 
 
 def eye(size, dtype=None, name=None):
     """An identity matrix. Example: ``K.eye(3)``."""
-    return torch.eye(size, dtype=to_torch_dtype(dtype))
+    return torch.eye(size, dtype=to_torch_dtype(dtype), device=factory_device())
 
 
 def variable(value, dtype=None, name=None, constraint=None):
@@ -64,14 +65,14 @@ def constant(value, dtype=None, shape=None, name=None):
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Gaussian samples (the VAE sampling trick). Example: ``K.random_normal((K.shape(z)[0], 2))``."""
-    g = torch.Generator().manual_seed(seed) if seed is not None else None
-    return torch.randn(_shape_arg(shape), generator=g, dtype=to_torch_dtype(dtype)) * stddev + mean
+    return (torch.randn(_shape_arg(shape), generator=generator(seed), dtype=to_torch_dtype(dtype),
+                        device=factory_device()) * stddev + mean)
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     """Uniform samples in [minval, maxval). Example: ``K.random_uniform((3,))``."""
-    g = torch.Generator().manual_seed(seed) if seed is not None else None
-    return torch.rand(_shape_arg(shape), generator=g, dtype=to_torch_dtype(dtype)) * (maxval - minval) + minval
+    return (torch.rand(_shape_arg(shape), generator=generator(seed), dtype=to_torch_dtype(dtype),
+                       device=factory_device()) * (maxval - minval) + minval)
 
 
 # ---------------------------------------------------------------- introspection (never recorded)

@@ -25,6 +25,7 @@ from ._tensor_fns import (_t, abs, all, any, argmax, argmin, cast, ceil, cos, cu
                           relu, round, sigmoid, sign, sin, softmax, softplus, softsign, sqrt,
                           square, stack, std, sum, symbolic, tanh, var, zeros_like)
 from ._tensor_fns import equal, greater, greater_equal, less, less_equal, not_equal  # noqa: F401
+from .engine.factory_device import factory_device
 from .engine.keras_tensor import KerasTensor, to_torch_dtype
 
 __all__ = ["abs", "absolute", "add", "all", "any", "arange", "argmax", "argmin", "cast", "ceil", "clip", "concatenate",
@@ -230,23 +231,25 @@ def dtype(x) -> str:
 
 def ones(shape, dtype=None):
     """Tensor of ones. Example: ``ops.ones((2, 3))``."""
-    return torch.ones((shape,) if isinstance(shape, int) else tuple(shape), dtype=to_torch_dtype(dtype))
+    return torch.ones((shape,) if isinstance(shape, int) else tuple(shape), dtype=to_torch_dtype(dtype),
+                      device=factory_device())
 
 
 def zeros(shape, dtype=None):
     """Tensor of zeros. Example: ``ops.zeros((2, 3))``."""
-    return torch.zeros((shape,) if isinstance(shape, int) else tuple(shape), dtype=to_torch_dtype(dtype))
+    return torch.zeros((shape,) if isinstance(shape, int) else tuple(shape), dtype=to_torch_dtype(dtype),
+                       device=factory_device())
 
 
 def full(shape, fill_value, dtype=None):
     """Tensor filled with ``fill_value``. Example: ``ops.full((2,), 7.0)``."""
     return torch.full((shape,) if isinstance(shape, int) else tuple(shape), fill_value,
-                      dtype=to_torch_dtype(dtype) if dtype else None)
+                      dtype=to_torch_dtype(dtype) if dtype else None, device=factory_device())
 
 
 def eye(N, M=None, k=0, dtype=None):  # noqa: N803
     """Identity-like matrix. Example: ``ops.eye(3)``."""
-    out = torch.zeros(N, M if M is not None else N, dtype=to_torch_dtype(dtype))
+    out = torch.zeros(N, M if M is not None else N, dtype=to_torch_dtype(dtype), device=factory_device())
     torch.diagonal(out, offset=k).fill_(1)
     return out
 
@@ -257,7 +260,7 @@ def arange(start, stop=None, step=1, dtype=None):
         start, stop = 0, start
     if dtype is None:
         dtype = "float32" if builtins.any(isinstance(v, float) for v in (start, stop, step)) else "int64"
-    return torch.arange(start, stop, step, dtype=to_torch_dtype(dtype))
+    return torch.arange(start, stop, step, dtype=to_torch_dtype(dtype), device=factory_device())
 
 
 # Keras 3 spellings that are the same function under another name.

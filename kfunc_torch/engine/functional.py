@@ -23,6 +23,7 @@ from torch.nn.modules import module as _torch_module
 from torch.utils import _pytree as pytree
 
 from .. import _compat
+from .factory_device import running_on
 from .graph import GraphPlan, layers_in_keras_order
 from .keras_tensor import KerasTensor
 from .layer import _CPU, Layer, _to_tensor
@@ -199,6 +200,13 @@ class Model(Trainer, Layer):
     # ------------------------------------------------------------------ running
     def forward(self, *args, training=None, mask=None):
         """Run the model. Takes one tensor per input: positionally, as a list, or a dict by input name."""
+        device = self._device()
+        if device is not _CPU:  # tensors made inside layers (K.random_normal in a Lambda) go there too
+            with running_on(device):
+                return self._forward(args, training)
+        return self._forward(args, training)
+
+    def _forward(self, args, training):
         if self._activity_layers:
             for layer in self._activity_layers:  # the previous call's activity losses are stale
                 layer._activity_losses.clear()
