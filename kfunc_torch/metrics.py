@@ -78,7 +78,22 @@ class Metric:
         return self.result()
 
     def get_config(self):
-        return {"name": self.name}
+        """The constructor arguments, as Keras 3 writes them. Example: ``type(m).from_config(m.get_config())``."""
+        return {"name": self.name, "dtype": "float32"}
+
+    @classmethod
+    def from_config(cls, config):
+        """A new metric from ``get_config()``'s dict (keys the constructor does not take are dropped when it
+        has no ``**kwargs``: a subclass whose ``__init__`` takes only ``name``). Example:
+        ``Precision.from_config({"name": "p", "thresholds": 0.3})``."""
+        import inspect
+        try:
+            params = inspect.signature(cls.__init__).parameters
+        except (TypeError, ValueError):
+            return cls(**config)
+        if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            return cls(**config)
+        return cls(**{k: v for k, v in config.items() if k in params})
 
 
 class Mean(Metric):
@@ -140,7 +155,10 @@ class MeanMetricWrapper(Mean):
 def _wrapper(class_name, fn, default_name, doc, **fixed):
     def __init__(self, name=default_name, dtype=None, **kwargs):
         MeanMetricWrapper.__init__(self, fn, name=name, **{**fixed, **kwargs})
-    cls = type(class_name, (MeanMetricWrapper,), {"__init__": __init__, "__doc__": doc})
+
+    def get_config(self):  # name, dtype and the function's arguments (BinaryAccuracy's threshold, top-k's k)
+        return {**Metric.get_config(self), **self._fn_kwargs}
+    cls = type(class_name, (MeanMetricWrapper,), {"__init__": __init__, "__doc__": doc, "get_config": get_config})
     cls.__module__ = __name__
     return cls
 
@@ -175,7 +193,13 @@ class Accuracy(MeanMetricWrapper):
 class _ConfusionMetric(Metric):
     def __init__(self, thresholds=None, name=None, dtype=None, **kwargs):
         self.thresholds = 0.5 if thresholds is None else thresholds
+        self._thresholds_arg, self._top_k, self._class_id = thresholds, kwargs.get("top_k"), kwargs.get("class_id")
         super().__init__(name=name)
+
+    def get_config(self):
+        """Keras 3's Precision/Recall config. Example: ``Precision.from_config(Precision(0.3).get_config())``."""
+        return {**super().get_config(), "thresholds": self._thresholds_arg, "top_k": self._top_k,
+                "class_id": self._class_id}
 
     def reset_state(self):
         self.tp = self.fp = self.fn = 0.0

@@ -43,7 +43,8 @@ def get_compile_config(model) -> dict | None:
     cfg = {"optimizer": serialize_optimizer(opt)}
     for key in ("loss", "loss_weights", "metrics", "weighted_metrics"):
         value = getattr(model, f"_compile_{key}", getattr(model, key, None) if key in ("loss", "loss_weights") else None)
-        value = _serialize_losslike(value) if key in ("loss", "metrics", "weighted_metrics") else value
+        value = _serialize_losslike(value) if key == "loss" else \
+            _serialize_metric(value) if key in ("metrics", "weighted_metrics") else value
         if not _jsonable(value):
             import warnings
             warnings.warn(f"compile() argument {key}={value!r:.80} cannot be saved; the reloaded model gets "
@@ -98,6 +99,90 @@ def _deserialize_losslike(value, custom_objects=None):
     return value
 
 
+def _serialize_metric(value):
+    """Metric identifiers as Keras 3 writes them in ``compile_config``: names stay names; a ``Metric`` object is
+    ``{"module": "keras.metrics", "class_name", "config": get_config(), "registered_name": None}`` (a custom
+    class: its module, and its registered ``"package>Name"`` or its class name); lists and per-output dicts
+    keep their shape.
+
+    Example: ``_serialize_metric([Precision(thresholds=0.3)])[0]["config"]["thresholds"]`` → ``0.3``."""
+    from .. import losses, metrics
+    from .registry import get_registered_name
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_serialize_metric(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _serialize_metric(v) for k, v in value.items()}
+    if isinstance(value, type) and issubclass(value, metrics.Metric):
+        value = value()  # compile(metrics=[AUC]) means AUC()
+    if isinstance(value, metrics.Metric):
+        cls = type(value)
+        if cls is metrics.MeanMetricWrapper:  # metrics.get("mae"): the name it wraps, else not savable
+            fn = getattr(value, "_fn", None)
+            return value.name if metrics._BY_NAME.get(value.name, None) is fn and fn is not None else value
+        registered = get_registered_name(cls)
+        if registered is None and getattr(metrics, cls.__name__, None) is cls:
+            module = "keras.metrics"
+        else:
+            module = None if cls.__module__ == "__main__" else cls.__module__
+            registered = registered or cls.__name__
+        return {"module": module, "class_name": cls.__name__, "config": value.get_config(),
+                "registered_name": registered}
+    name = getattr(value, "__name__", None)
+    if name is not None and get_registered_name(value) is None and \
+            (metrics._BY_NAME.get(name) is value or losses._BY_NAME.get(name) is value):
+        return name
+    return _serialize_losslike(value)  # registered functions; anything else is not JSON-able: the caller warns
+
+
+def _deserialize_metric(value, custom_objects=None):
+    """The inverse of ``_serialize_metric``: ``Metric`` objects rebuilt with ``from_config`` (built-in classes
+    from ``kfunc_torch.metrics``, custom ones from ``custom_objects``, ``custom_object_scope`` or the registry).
+    A Keras built-in metric class that kfunc_torch lacks is left out with a warning.
+
+    Example: ``_deserialize_metric([{"class_name": "AUC", "config": {"name": "auc"}}])`` → ``[AUC(name="auc")]``."""
+    from .. import losses, metrics
+    from .registry import resolve
+    if isinstance(value, (list, tuple)):
+        out = [_deserialize_metric(v, custom_objects) for v in value]
+        return [v for v in out if v is not _UNKNOWN]
+    if isinstance(value, dict) and "class_name" in value and "config" in value:
+        class_name, registered = value["class_name"], value.get("registered_name")
+        config = value.get("config")
+        if class_name == "function":
+            if config in metrics._BY_NAME or config in losses._BY_NAME:
+                return config
+            return resolve(config, registered, custom_objects, what="metric function")
+        builtin = getattr(metrics, class_name, None)
+        builtin = builtin if isinstance(builtin, type) and issubclass(builtin, metrics.Metric) else None
+        module = value.get("module") or ""
+        if module.split(".")[0] == "keras" and registered in (None, class_name):
+            cls = builtin
+            if cls is None:
+                import warnings
+                warnings.warn(f"The saved compile settings name the Keras metric {class_name!r}, which kfunc_torch "
+                              "does not implement; the model is compiled without it.", UserWarning, stacklevel=4)
+                return _UNKNOWN
+        else:
+            try:
+                cls = resolve(class_name, registered, custom_objects, what="metric")
+            except ValueError:
+                if builtin is None:
+                    raise
+                cls = builtin
+        config = dict(config or {})
+        from_config = getattr(cls, "from_config", None)
+        return from_config(config) if callable(from_config) else cls(**config)
+    if isinstance(value, dict):
+        out = {k: _deserialize_metric(v, custom_objects) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v is not _UNKNOWN}
+    return value
+
+
+_UNKNOWN = object()  # a saved metric we cannot rebuild (dropped from the list)
+
+
 def serialize_optimizer(opt) -> dict | None:
     """Keras 3's optimizer entry (module ``keras.optimizers``) with every constructor argument.
 
@@ -146,7 +231,12 @@ def _compile_from_config(model, cfg, custom_objects=None) -> None:
         opt = cls.from_config(kwargs, custom_objects=custom_objects)
     model.compile(optimizer=opt or "rmsprop", loss=_deserialize_losslike(cfg.get("loss"), custom_objects),
                   loss_weights=cfg.get("loss_weights"),
-                  metrics=_deserialize_losslike(cfg.get("metrics"), custom_objects))
+                  metrics=_known(_deserialize_metric(cfg.get("metrics"), custom_objects)),
+                  weighted_metrics=_known(_deserialize_metric(cfg.get("weighted_metrics"), custom_objects)))
+
+
+def _known(metrics):
+    return None if metrics is _UNKNOWN else metrics
 
 
 def _has_trainer(model) -> bool:

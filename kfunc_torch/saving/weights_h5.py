@@ -2,8 +2,10 @@
 
 * Keras 3 (``.weights.h5`` and inside ``.keras``): ``layers/<key>/vars/<i>`` where ``<key>`` is the
   class name in snake case made unique per container (``dense``, ``dense_1``), recurrent layers keep
-  theirs under ``cell/vars``, wrappers under ``layer``/``forward_layer``/``backward_layer``, nested
-  models under their own ``layers``. Each ``vars`` group carries the layer's name in ``attrs["name"]``.
+  theirs under ``cell/vars`` (``RNN(StackedRNNCells)``: ``cell/cells/<cell key>/vars``, keys made
+  like layer keys, ``lstm_cell``, ``lstm_cell_1``), wrappers under ``layer``/``forward_layer``/
+  ``backward_layer``, nested models under their own ``layers``. Each ``vars`` group carries the layer's
+  name in ``attrs["name"]``.
 * Keras 2 / tf.keras (``.h5``): root (or ``model_weights``) attrs ``layer_names``; one group per
   layer with attrs ``weight_names`` and datasets at those names (``dense_1/kernel:0``).
 
@@ -40,11 +42,12 @@ def _kind(layer) -> str:
     return "leaf"
 
 
-def _children(model):
-    """(key, layer) for a model's layers, keys as Keras 3 makes them: snake-case class names, made unique."""
+def _keyed(layers) -> list[tuple[str, object]]:
+    """(key, layer) for a list of layers, keyed as Keras 3 keys the items of a list attribute: the snake-case
+    class name, made unique (``lstm_cell``, ``lstm_cell_1``); the layers' own names play no part."""
     from .layer_config import _class_name
     seen, out = {}, []
-    for layer in model.layers:
+    for layer in layers:
         base = _compat.to_snake_case(_class_name(layer))
         n = seen.get(base, 0)
         seen[base] = n + 1
@@ -52,22 +55,53 @@ def _children(model):
     return out
 
 
-def _parts(layer) -> list[tuple[str, object, int]]:
+def _children(model):
+    """(key, layer) for a model's layers, keys as Keras 3 makes them: snake-case class names, made unique."""
+    return _keyed(model.layers)
+
+
+def _cell_parts(cell) -> list[tuple[str, object, int]] | None:
+    """The ``vars`` groups under an ``RNN``'s ``cell`` group, as Keras 3 lays them out: a cell's own weights
+    in ``vars``; a ``StackedRNNCells`` writes an empty ``vars`` and each cell under ``cells/<key>``
+    (``cells/lstm_cell/vars``, ``cells/gru_cell/vars``). None when the cell is not one of our layers."""
+    from ..engine.layer import Layer
+    if not isinstance(cell, Layer):
+        return None
+    cells = getattr(cell, "cells", None)
+    if isinstance(cells, (list, tuple)) and cells and "StackedRNNCells" in {k.__name__ for k in type(cell).__mro__}:
+        if len(cell.weights) != sum(len(getattr(c, "weights", ())) for c in cells):
+            return None  # weights of its own besides its cells': no Keras layout to follow
+        out = [("vars", cell, 0)]
+        for key, sub in _keyed(cells):
+            inner = _cell_parts(sub)
+            if inner is None:
+                return None
+            out.extend((f"cells/{key}/{p}", o, c) for p, o, c in inner)
+        return out
+    return [("vars", cell, len(cell.weights))]
+
+
+def _parts(layer, legacy: bool = False) -> list[tuple[str, object, int]]:
     """(path, owner, count): the ``vars`` groups a layer writes; ``count`` arrays of ``owner.get_weights()``
-    go to each, in order (paths relative to the layer's group)."""
+    go to each, in order (paths relative to the layer's group). ``legacy``: an ``RNN(cell)``'s weights all
+    in ``cell/vars`` (how we wrote stacked cells before following Keras's per-cell layout)."""
     kind = _kind(layer)
     n = len(layer.weights)
     if kind == "rnn":
+        cell = getattr(layer, "cell", None)
+        inner = None if legacy else _cell_parts(cell)
+        if inner is not None and sum(c for _, o, c in inner) == n:
+            return [("vars", layer, 0)] + [(f"cell/{p}", o, c) for p, o, c in inner]
         return [("vars", layer, 0), ("cell/vars", layer, n)]
     if kind == "bidirectional":
         fwd, bwd = getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None)
         if fwd is not None and bwd is not None:
-            return [("vars", layer, 0)] + [(f"forward_layer/{p}", o, c) for p, o, c in _parts(fwd)] \
-                + [(f"backward_layer/{p}", o, c) for p, o, c in _parts(bwd)]
+            return [("vars", layer, 0)] + [(f"forward_layer/{p}", o, c) for p, o, c in _parts(fwd, legacy)] \
+                + [(f"backward_layer/{p}", o, c) for p, o, c in _parts(bwd, legacy)]
         return [("vars", layer, 0), ("forward_layer/vars", layer, 0), ("forward_layer/cell/vars", layer, n // 2),
                 ("backward_layer/vars", layer, 0), ("backward_layer/cell/vars", layer, n - n // 2)]
     if kind == "wrapper" and getattr(layer, "layer", None) is not None:
-        return [("vars", layer, 0)] + [(f"layer/{p}", o, c) for p, o, c in _parts(layer.layer)]
+        return [("vars", layer, 0)] + [(f"layer/{p}", o, c) for p, o, c in _parts(layer.layer, legacy)]
     return [("vars", layer, n)]
 
 
@@ -138,8 +172,12 @@ def _read_layer(group, layer, source, where, plan):
         for g, child in _match_children(group["layers"], layer, where or layer.name, source):
             _read_layer(g, child, source, f"{where}/{child.name}" if where else child.name, plan)
         return
+    parts = _parts(layer)
+    if parts != _parts(layer, legacy=True) and not _has_layout(group, parts) \
+            and _has_layout(group, _parts(layer, legacy=True)):
+        parts = _parts(layer, legacy=True)  # our earlier files: all of a stacked RNN's weights in cell/vars
     arrays = {}
-    for path, owner, count in _parts(layer):
+    for path, owner, count in parts:
         got = group[path] if path in group else None
         n = len(got) if got is not None else 0
         if n != count:
@@ -149,6 +187,11 @@ def _read_layer(group, layer, source, where, plan):
     for owner, values in arrays.values():
         if values:  # a wrapper's own (empty) "vars" adds nothing; its sublayer's entry carries the arrays
             plan.append((owner, values, source))
+
+
+def _has_layout(group, parts) -> bool:
+    """Whether ``group`` holds exactly ``count`` arrays under each of ``parts``' paths."""
+    return all(len(group[path]) == count if path in group else count == 0 for path, _, count in parts)
 
 
 def _keras_shapes(layer, records) -> list[tuple]:
