@@ -17,6 +17,7 @@ from .noise import *           # noqa: F401,F403  SpatialDropout, GaussianNoise,
 from .embedding import *       # noqa: F401,F403  Embedding, Masking, Identity
 from .recurrent import *       # noqa: F401,F403  SimpleRNN, LSTM, GRU
 from .recurrent_cells import *  # noqa: F401,F403  RNN, SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells
+from .conv_lstm import *       # noqa: F401,F403  ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from .wrappers import *        # noqa: F401,F403  Bidirectional, TimeDistributed
 from .attention import *       # noqa: F401,F403
 from .legacy import *          # noqa: F401,F403  Keras 1 names (merge, Convolution2D, ...)
