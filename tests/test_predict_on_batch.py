@@ -79,3 +79,18 @@ def test_global_forward_hooks_still_run():
     finally:
         handle.remove()
     assert "Model" in seen and seen.count("Dense") == 2
+
+
+def test_grad_mode_is_restored_and_no_graph_is_recorded():
+    m = _model()
+    x = np.ones((2, 6), np.float32)
+    assert torch.is_grad_enabled()
+    out = m.predict_on_batch(x)
+    assert torch.is_grad_enabled() and isinstance(out, np.ndarray)   # .numpy() would fail on a graph
+    with torch.no_grad():
+        m.predict_on_batch(x)
+        assert not torch.is_grad_enabled()
+    m.layers[1].kernel.data = torch.ones(7, 8)  # a wrong weight shape: the forward raises
+    with pytest.raises(RuntimeError):
+        m.predict_on_batch(x)
+    assert torch.is_grad_enabled()  # restored after the error too
