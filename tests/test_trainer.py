@@ -421,8 +421,11 @@ def test_mixed_bfloat16_policy_trains():
     try:
         m = _small(act=None)
         m.compile("adam", "mse")
+        seen = []  # the layers compute in bfloat16 inside the train step (autocast)
+        m.layers[1].register_forward_hook(lambda mod, inp, out: seen.append(out.dtype))
         h = m.fit(np.random.random((16, 4)), np.random.random((16, 2)), verbose=0, epochs=2)
         assert m.get_weights()[0].dtype == np.float32 and np.isfinite(h.history["loss"]).all()
+        assert seen and set(seen) == {torch.bfloat16}
     finally:
         mixed_precision.set_global_policy("float32")
     with pytest.raises(ValueError, match="mixed_float16"):

@@ -114,6 +114,8 @@ class Trainer:
         self._activity_terms = [l for l in layers if l.activity_regularizer is not None]
         self._constraint_terms = [(l, a, c) for l in layers for a, c in l._constraints.items() if c is not None]
         self._scaler = _mp.make_grad_scaler(device)
+        # Decided once: the step neither reads a tensor's device nor enters a no-op context.
+        self._autocast_device = device if _mp.global_policy().is_mixed else None
         self._loss_fn = self._forward_and_loss
         if self._jit_compile:
             try:
@@ -157,8 +159,11 @@ class Trainer:
     def _train_step(self, xs, ys, sws):
         """One optimizer step on a batch; returns outputs (detached), total loss and per-output losses."""
         opt = self.optimizer
-        with _mp.autocast_context(xs[0].device):
+        if self._autocast_device is None:
             outs, total, parts = self._loss_fn(xs, ys, sws)
+        else:
+            with _mp.autocast_context(self._autocast_device):
+                outs, total, parts = self._loss_fn(xs, ys, sws)
         opt.zero_grad(set_to_none=True)
         if self._scaler is not None:
             self._scaler.scale(total).backward()
