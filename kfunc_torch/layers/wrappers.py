@@ -134,10 +134,16 @@ class Bidirectional(Wrapper):
     Weights: the forward layer's, then the backward layer's. With ``return_state`` the output is
     ``[merged, *forward_states, *backward_states]``.
 
+    Any recurrent layer Keras 3 accepts here: LSTM, GRU, SimpleRNN, ConvLSTM1D/2D/3D (inputs of their
+    own rank) and RNN(cell) / RNN(StackedRNNCells). 'concat' joins on the LAST axis, as Keras 3 does
+    (``ops.concatenate(axis=-1)``), also for channels_first ConvLSTM outputs.
+
     Example::
 
         >>> Bidirectional(LSTM(10, return_sequences=True), merge_mode="sum")(Input(shape=(5, 3))).shape
         (None, 5, 10)
+        >>> Bidirectional(ConvLSTM2D(4, 3, padding="same"))(Input(shape=(None, 16, 16, 1))).shape
+        (None, 16, 16, 8)
     """
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
@@ -146,8 +152,9 @@ class Bidirectional(Wrapper):
             raise ValueError(f"Bidirectional: merge_mode must be one of 'concat', 'sum', 'mul', 'ave' or None; "
                              f"received merge_mode={merge_mode!r}.")
         if not hasattr(layer, "go_backwards") or not hasattr(layer, "return_sequences"):
-            raise ValueError(f"Bidirectional wraps a recurrent layer (LSTM, GRU, SimpleRNN); received "
-                             f"{type(layer).__name__} {layer.name!r}, which has no go_backwards/return_sequences.")
+            raise ValueError(f"Bidirectional wraps a recurrent layer (LSTM, GRU, SimpleRNN, ConvLSTM1D/2D/3D, "
+                             f"RNN(cell)); received {type(layer).__name__} {layer.name!r}, which has no "
+                             f"go_backwards/return_sequences.")
         Layer.__init__(self, **kwargs)
         # Keras makes fresh forward/backward copies from the wrapped layer's config.
         self.forward_layer = self._copy(layer, "forward_" + layer.name, layer.go_backwards)
@@ -168,7 +175,10 @@ class Bidirectional(Wrapper):
             # Keras zeroes masked steps of both directions' sequences before merging them.
             l.zero_output_for_mask = self.return_sequences
         self.supports_masking = True
-        self.input_spec = InputSpec(ndim=3)
+        # The wrapped layer's rank: 3 for LSTM/GRU/SimpleRNN, rank + 3 for ConvLSTM; RNN(cell): 3 or more.
+        spec = getattr(layer, "input_spec", None)
+        ndim = spec.ndim if isinstance(spec, InputSpec) else None
+        self.input_spec = InputSpec(ndim=ndim) if ndim is not None else InputSpec(min_ndim=3)
         self._initial_weights = weights
 
     @staticmethod
@@ -177,6 +187,14 @@ class Bidirectional(Wrapper):
         config.update(name=name, go_backwards=go_backwards)
         for key in ("batch_input_shape",):
             config.pop(key, None)
+        cell = getattr(layer, "cell", None)
+        if cell is not None and isinstance(config.get("cell"), dict):
+            # RNN(cell): the copies' cells are rebuilt from their configs, resolved to the wrapped layer's
+            # own cell classes (so a custom cell needs no registration to be wrapped).
+            custom = {}
+            for c in [cell, *getattr(cell, "cells", ())]:
+                custom.setdefault(type(c).__name__, type(c))
+            return type(layer).from_config(config, custom_objects=custom)
         return type(layer).from_config(config)
 
     @property
@@ -189,7 +207,14 @@ class Bidirectional(Wrapper):
         self.built = True
 
     def _n_states(self):
-        return getattr(self.forward_layer, "_n_states", 1)
+        """The state entries each direction returns with ``return_state`` (top level: a stacked RNN's
+        per-cell state lists count once each)."""
+        layer = self.forward_layer
+        n = getattr(layer, "_n_states", None)
+        if n is None:
+            sizes = getattr(layer, "state_size", 1)
+            n = len(sizes) if isinstance(sizes, (list, tuple)) else 1
+        return n
 
     def compute_output_shape(self, input_shape):
         out = self.forward_layer.compute_output_shape(input_shape)
