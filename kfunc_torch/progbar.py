@@ -25,6 +25,8 @@ from __future__ import annotations
 import sys
 import time
 
+import numpy as np
+
 
 def _style_for(style):
     if style is not None:
@@ -38,6 +40,8 @@ def _in_notebook(stream) -> bool:
 
 
 def _fmt_value(v) -> str:
+    if isinstance(v, np.ndarray) and v.size > 1:
+        v = v.mean()  # a metric with several values (one per threshold): Keras shows their mean
     try:
         v = float(v)
     except (TypeError, ValueError):

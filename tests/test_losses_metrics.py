@@ -174,3 +174,18 @@ def test_precision_and_recall_by_name_in_compile():
     for metric, key in ((metrics.Precision(), "precision"), (metrics.Recall(), "recall")):
         metric.update_state(torch.from_numpy(y), pred)
         assert result[key] == pytest.approx(float(metric.result()), rel=1e-6)
+
+
+def test_metric_with_several_thresholds_logs_an_array():
+    torch.manual_seed(0)
+    i = Input((3,))
+    m = Model(i, Dense(1, activation="sigmoid")(i))
+    m.compile("sgd", "binary_crossentropy", metrics=[metrics.Precision(thresholds=[0.3, 0.5])])
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 3), dtype=np.float32), (rng.random((64, 1)) > 0.5).astype(np.float32)
+    h = m.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    assert h.history["precision"][0].shape == (2,)
+    result = m.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
+    expected = metrics.Precision(thresholds=[0.3, 0.5])
+    expected.update_state(torch.from_numpy(y), torch.from_numpy(m.predict(x, verbose=0)))
+    np.testing.assert_allclose(result["precision"], expected.result().numpy(), rtol=1e-6)

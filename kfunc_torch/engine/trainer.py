@@ -204,13 +204,19 @@ class Trainer:
         """The running averages as a dict of floats (one device-to-host copy for all of them)."""
         if self._loss_sum is None:
             return {}
-        tensors = [(self._loss_sum / self._loss_count).reshape(-1)] + \
-            [torch.as_tensor(e.metric.result(), device=self._loss_sum.device).reshape(1).float()
-             for e in self._metric_entries]
-        flat = torch.cat(tensors).tolist()
-        keys = ["loss"] + ([e.key for e in self._compiled_loss.entries] if self._compiled_loss.multi else []) + \
-            [e.key for e in self._metric_entries]
-        return {prefix + k: v for k, v in zip(keys, flat)}
+        losses = (self._loss_sum / self._loss_count).reshape(-1)
+        results = [torch.as_tensor(e.metric.result(), device=self._loss_sum.device).reshape(-1).float()
+                   for e in self._metric_entries]
+        flat = torch.cat([losses] + results).tolist()
+        keys = ["loss"] + ([e.key for e in self._compiled_loss.entries] if self._compiled_loss.multi else [])
+        logs = {prefix + k: v for k, v in zip(keys, flat)}
+        at = len(keys)
+        for e, r in zip(self._metric_entries, results):
+            n = r.numel()
+            # A metric with several values (Precision(thresholds=[0.3, 0.5])) logs an array, as in Keras.
+            logs[prefix + e.key] = flat[at] if n == 1 else np.array(flat[at:at + n], dtype=np.float32)
+            at += n
+        return logs
 
     # ================================================================== fit
     def fit(self, x=None, y=None, batch_size=None, epochs=None, verbose=1, callbacks=None, validation_split=0.0,
