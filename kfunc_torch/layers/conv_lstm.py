@@ -49,6 +49,7 @@ from .. import regularizers as _regularizers
 from ..engine.input_spec import InputSpec
 from ..engine.layer import Layer
 from . import _spatial as sp
+from .recurrent_base import forget_bias_initializer
 
 __all__ = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 
@@ -170,13 +171,7 @@ class _ConvLSTM(Layer):
     def _bias_init(self):
         if not self.unit_forget_bias:
             return self.bias_initializer
-        base, f = self.bias_initializer, self.filters
-
-        def init(shape, dtype=None):
-            # gates i, f, c, o: the forget block starts at 1
-            return torch.cat([base((f,), dtype=dtype), torch.ones(f, dtype=dtype or torch.float32),
-                              base((2 * f,), dtype=dtype)])
-        return init
+        return forget_bias_initializer(self.bias_initializer, self.filters)
 
     # ------------------------------------------------------------------ shapes and masks
     def _state_shape(self, input_shape):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 
 from .. import activations as _activations
-from .recurrent_base import RNNBase, translate_legacy
+from .recurrent_base import RNNBase, forget_bias_initializer, translate_legacy
 
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
 
@@ -53,13 +53,7 @@ class LSTM(RNNBase):
     def _bias_initializer(self):
         if not self.unit_forget_bias:
             return self.bias_initializer
-        base, u = self.bias_initializer, self.units
-
-        def init(shape, dtype=None):
-            # Gates i, f, c, o: the forget gate's block starts at 1 (Jozefowicz et al. 2015).
-            return torch.cat([base((u,), dtype=dtype), torch.ones(u, dtype=dtype or torch.float32),
-                              base((2 * u,), dtype=dtype)])
-        return init
+        return forget_bias_initializer(self.bias_initializer, self.units)
 
     def _fused_ok(self):
         return self.activation is torch.tanh and self.recurrent_activation is torch.sigmoid

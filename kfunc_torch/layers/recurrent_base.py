@@ -42,6 +42,18 @@ _LEGACY = {"output_dim": "units", "init": "kernel_initializer", "inner_init": "r
            "consume_less": "implementation"}
 
 
+def forget_bias_initializer(base, n: int):
+    """An LSTM bias initializer (gates i, f, c, o, ``n`` units each) that starts the forget gate's
+    block at 1 (``unit_forget_bias``, Jozefowicz et al. 2015) and the others with ``base``.
+
+    Example: ``forget_bias_initializer(initializers.get("zeros"), 2)((8,))`` gives 0 0 1 1 0 0 0 0.
+    """
+    def init(shape, dtype=None):
+        return torch.cat([base((n,), dtype=dtype), torch.ones(n, dtype=dtype or torch.float32),
+                          base((2 * n,), dtype=dtype)])
+    return init
+
+
 def translate_legacy(cls_name: str, units, kwargs: dict):
     """Rename Keras 1 keyword arguments in ``kwargs`` (in place) to their Keras 2 names; returns units.
 

@@ -35,6 +35,7 @@ from .. import constraints as _constraints
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
 from ..engine.layer import Layer, call_accepts
+from .recurrent_base import forget_bias_initializer
 
 __all__ = ["RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
 
@@ -262,12 +263,7 @@ class LSTMCell(_KerasCell):
     def _bias_init(self):
         if not self.unit_forget_bias:
             return self.bias_initializer
-        base, u = self.bias_initializer, self.units
-
-        def init(shape, dtype=None):
-            return torch.cat([base((u,), dtype=dtype), torch.ones(u, dtype=dtype or torch.float32),
-                              base((2 * u,), dtype=dtype)])
-        return init
+        return forget_bias_initializer(self.bias_initializer, self.units)
 
     def call(self, inputs, states, training=None):
         h_prev, c_prev = states[0], states[1]
