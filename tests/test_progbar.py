@@ -126,3 +126,10 @@ def test_evaluate_and_predict_verbose(capsys, compat):
     assert re.fullmatch(r"2/2 \[=+\] - \d+s \d+(ms|us|s)/step - loss: 0\.6931\n", out), out
     m.predict(np.ones((64, 3)), verbose=0)
     assert capsys.readouterr().out == ""
+
+
+def test_a_metric_with_several_values_shows_its_mean():
+    import numpy as np
+    from kfunc_torch.progbar import _fmt_value
+    assert _fmt_value(np.array([0.3, 0.5], dtype=np.float32)) == " 0.4000"  # as Keras 3's Progbar
+    assert _fmt_value(np.array([0.25], dtype=np.float32)) == " 0.2500"
