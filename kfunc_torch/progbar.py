@@ -40,7 +40,7 @@ def _in_notebook(stream) -> bool:
 
 
 def _fmt_value(v) -> str:
-    if isinstance(v, np.ndarray) and v.size > 1:
+    if isinstance(v, np.ndarray) and v.size:
         v = v.mean()  # a metric with several values (one per threshold): Keras shows their mean
     try:
         v = float(v)
