@@ -20,8 +20,8 @@ import numpy as np
 import torch
 
 from . import _compat
-from ._tensor_fns import *  # noqa: F401,F403  the tensor functions (shared with kfunc_torch.ops)
-from ._tensor_fns import is_keras_tensor  # noqa: F401
+from .ops.tensor_functions import *  # noqa: F401,F403  the tensor functions (shared with kfunc_torch.ops)
+from .ops.tensor_functions import is_keras_tensor  # noqa: F401
 
 # "explicit" records whether the user chose the image format; Keras 1 code may switch the
 # default to channels_first only when nobody did (see layers/legacy.py).

@@ -35,7 +35,7 @@ import warnings
 import torch
 
 from .. import backend as _backend
-from .._tensor_fns import batch_dot as _batch_dot
+from ..ops.tensor_functions import batch_dot as _batch_dot
 from ..engine.layer import Layer
 from .legacy_tables import CLASS_ALIASES, CONV_POSITIONAL, GONE, spec_for
 

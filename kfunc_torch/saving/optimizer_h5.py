@@ -43,7 +43,7 @@ def _trailing(opt) -> list[str]:
 
 def _lead(opt) -> int:
     """Variables before the slots: iteration, plus learning_rate unless it is a schedule."""
-    from .._lr_schedules import LearningRateSchedule
+    from ..optimizers.schedules import LearningRateSchedule
     return 1 if isinstance(opt._lr, LearningRateSchedule) else 2
 
 

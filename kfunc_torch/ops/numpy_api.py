@@ -1,7 +1,7 @@
 """Keras 3 ``keras.ops``: numpy-style tensor functions for custom layers and Lambda bodies.
 
 They compute on torch tensors and record an operation layer when given KerasTensors. Most share
-their implementation with ``backend`` (``_tensor_fns``); the ones defined here differ from Keras 2's
+their implementation with ``backend`` (``ops.tensor_functions``); the ones defined here differ from Keras 2's
 ``K.*`` in argument names or defaults (``concatenate`` joins on axis 0, ``transpose`` takes ``axes``).
 
 Example::
@@ -20,13 +20,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._tensor_fns import (_t, abs, all, any, argmax, argmin, cast, ceil, cos, cumprod, cumsum, exp, floor,  # noqa: F401
+from .tensor_functions import (_t, abs, all, any, argmax, argmin, cast, ceil, cos, cumprod, cumsum, exp, floor,  # noqa: F401
                           is_keras_tensor, log, logsumexp, max, maximum, mean, min, minimum, ndim, ones_like, prod,
                           relu, round, sigmoid, sign, sin, softmax, softplus, softsign, sqrt,
                           square, stack, std, sum, symbolic, tanh, var, zeros_like)
-from ._tensor_fns import equal, greater, greater_equal, less, less_equal, not_equal  # noqa: F401
-from .engine.factory_device import factory_device
-from .engine.keras_tensor import KerasTensor, to_torch_dtype
+from .tensor_functions import equal, greater, greater_equal, less, less_equal, not_equal  # noqa: F401
+from ..engine.factory_device import factory_device
+from ..engine.keras_tensor import KerasTensor, to_torch_dtype
 
 __all__ = ["abs", "absolute", "add", "all", "any", "arange", "argmax", "argmin", "cast", "ceil", "clip", "concatenate",
            "convert_to_numpy", "convert_to_tensor", "cos", "cumprod", "cumsum", "divide", "dtype", "einsum", "equal",
@@ -225,7 +225,7 @@ def shape(x):
 
 def dtype(x) -> str:
     """dtype name. Example: ``ops.dtype(x)`` -> 'float32'."""
-    from ._tensor_fns import dtype as _dtype
+    from .tensor_functions import dtype as _dtype
     return _dtype(x)
 
 

@@ -7,7 +7,7 @@ function serves Lambda bodies (eager, fast path: one isinstance scan) and graph 
 
 Example::
 
-    >>> from kfunc_torch._tensor_fns import batch_dot
+    >>> from kfunc_torch.ops.tensor_functions import batch_dot
     >>> batch_dot(torch.ones(32, 20), torch.ones(32, 30, 20), axes=(1, 2)).shape
     torch.Size([32, 30])
 """
@@ -20,10 +20,10 @@ import torch
 import torch.nn.functional as F
 from torch.utils import _pytree as pytree
 
-from ._tensor_make import (constant, dtype, eye, int_shape, is_keras_tensor, ndim, ones,  # noqa: F401
+from .tensor_creation import (constant, dtype, eye, int_shape, is_keras_tensor, ndim, ones,  # noqa: F401
                            random_normal, random_uniform, shape, variable, zeros)
-from .engine.factory_device import factory_device
-from .engine.keras_tensor import KerasTensor, to_torch_dtype
+from ..engine.factory_device import factory_device
+from ..engine.keras_tensor import KerasTensor, to_torch_dtype
 
 __all__ = [
     "abs", "all", "any", "argmax", "argmin", "batch_dot", "batch_flatten", "cast", "ceil", "clip", "concatenate",
@@ -62,7 +62,7 @@ def symbolic(fn):
         slots = [i for i, v in enumerate(flat) if _is_kt(v)]
         if not slots:
             return fn(*args, **kwargs)
-        from .engine.op_layer import apply_op
+        from ..engine.op_layer import apply_op
 
         def op(*tensors):
             values = list(flat)
@@ -465,7 +465,7 @@ def batch_dot(x, y, axes=None):
     return out.unsqueeze(1) if out.dim() == 1 else out
 
 
-# ---------------------------------------------------------------- creation (see _tensor_make)
+# ---------------------------------------------------------------- creation (see tensor_creation)
 @symbolic
 def zeros_like(x, dtype=None, name=None):
     """Zeros with x's shape. Example: ``K.zeros_like(x)``."""

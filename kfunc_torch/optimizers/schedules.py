@@ -215,7 +215,7 @@ def serialize(schedule) -> dict:
     config = dict(schedule.get_config())
     if _BUILTIN.get(cls.__name__) is cls:
         return {"module": _MODULE, "class_name": cls.__name__, "config": config, "registered_name": None}
-    from .saving.registry import get_registered_name
+    from ..saving.registry import get_registered_name
     module = cls.__module__ if cls.__module__ != "__main__" else None
     return {"module": module, "class_name": cls.__name__, "config": config,
             "registered_name": get_registered_name(cls) or cls.__name__}
@@ -237,7 +237,7 @@ def deserialize(config, custom_objects: dict | None = None):
     # Keras 3 writes built-in schedules with registered_name None; custom ones with their registered name.
     cls = _BUILTIN.get(name) if registered is None else None
     if cls is None:
-        from .saving.registry import resolve
+        from ..saving.registry import resolve
         cls = resolve(name, registered, custom_objects, what="learning-rate schedule")
     if not (isinstance(cls, type) and issubclass(cls, LearningRateSchedule)):
         raise TypeError(f"deserialize: {name!r} resolved to {cls!r}, which is not a LearningRateSchedule subclass.")

@@ -1,9 +1,9 @@
 """Tensor creation and introspection with Keras names (``K.zeros``, ``K.random_normal``, ``K.int_shape``),
-shared by ``backend`` and ``ops`` through ``_tensor_fns``. None of these records an op layer.
+shared by ``backend`` and ``ops`` through ``ops.tensor_functions``. None of these records an op layer.
 
 Example::
 
-    >>> from kfunc_torch._tensor_make import constant, int_shape
+    >>> from kfunc_torch.ops.tensor_creation import constant, int_shape
     >>> int_shape(constant(0.5, shape=(2, 2)))
     (2, 2)
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .engine.factory_device import factory_device, generator
-from .engine.keras_tensor import KerasTensor, dtype_name, to_torch_dtype
+from ..engine.factory_device import factory_device, generator
+from ..engine.keras_tensor import KerasTensor, dtype_name, to_torch_dtype
 
 
 def _t(x, dtype=None):

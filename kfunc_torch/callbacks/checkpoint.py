@@ -18,7 +18,8 @@ import os
 import shutil
 import warnings
 
-from .callbacks import Callback, _Monitor
+from .base import Callback
+from .monitors import _Monitor
 
 
 def _check_save_freq(owner, save_freq):
@@ -135,8 +136,8 @@ def _write_optimizer(f, model):
     import numpy as np
     import torch
 
-    from . import optimizers
-    from .saving.optimizer_h5 import write_optimizer_vars
+    from .. import optimizers
+    from ..saving.optimizer_h5 import write_optimizer_vars
     opt = getattr(model, "optimizer", None)
     if opt is None or write_optimizer_vars(f, model):
         return
@@ -157,8 +158,8 @@ def _read_optimizer(f, model, source):
     import numpy as np
     import torch
 
-    from . import optimizers
-    from .saving.optimizer_h5 import read_optimizer_vars
+    from .. import optimizers
+    from ..saving.optimizer_h5 import read_optimizer_vars
     opt = getattr(model, "optimizer", None)
     if opt is None:
         return
@@ -236,8 +237,8 @@ class BackupAndRestore(Callback):
             self._restore()
 
     def _restore(self):
-        from .saving.files import open_h5
-        from .saving.weights_h5 import apply_plan, read_keras3
+        from ..saving.files import open_h5
+        from ..saving.weights_h5 import apply_plan, read_keras3
         if not os.path.exists(self._weights_path):
             return
         model = self.model
@@ -272,13 +273,13 @@ class BackupAndRestore(Callback):
 
     @staticmethod
     def _copy(src, dst):
-        from .saving.files import atomic_write
+        from ..saving.files import atomic_write
         with atomic_write(dst) as tmp:
             shutil.copyfile(src, tmp)
 
     def _save(self):
-        from .saving.files import atomic_write, open_h5
-        from .saving.weights_h5 import write_keras3
+        from ..saving.files import atomic_write, open_h5
+        from ..saving.weights_h5 import write_keras3
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint:
             for src, dst in ((self._weights_path, self._prev_weights_path),
