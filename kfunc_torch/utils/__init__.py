@@ -18,11 +18,8 @@ import random
 
 import numpy as np
 
-from .plot import DotGraph, model_to_dot, plot_model  # noqa: F401
+from ..plot import DotGraph, model_to_dot, plot_model  # noqa: F401
 
-# Old import paths (keras.utils.np_utils, keras.utils.vis_utils...) resolve under this module when
-# keras is aliased; a __path__ makes it a package for the import system.
-__path__: list = []
 
 __all__ = ["to_categorical", "normalize", "pad_sequences", "plot_model", "model_to_dot", "Sequence", "PyDataset",
            "get_file", "set_random_seed", "Progbar", "get_custom_objects", "CustomObjectScope",
@@ -161,7 +158,7 @@ def set_random_seed(seed: int) -> None:
 
 
 def _saving_names():
-    from .saving import registry
+    from ..saving import registry
     return {n: getattr(registry, n) for n in ("get_custom_objects", "CustomObjectScope", "custom_object_scope",
                                               "register_keras_serializable") if hasattr(registry, n)}
 
@@ -172,6 +169,6 @@ def __getattr__(name):
     if name in names:
         return names[name]
     if name == "Progbar":
-        from .progbar import Progbar
+        from ..progbar import Progbar
         return Progbar
     raise AttributeError(f"module 'kfunc_torch.utils' has no attribute {name!r}")
