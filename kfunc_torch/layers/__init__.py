@@ -15,9 +15,7 @@ from .reshaping import *       # noqa: F401,F403
 from .activation import *      # noqa: F401,F403  ReLU, LeakyReLU, PReLU, ELU, Softmax, ThresholdedReLU
 from .noise import *           # noqa: F401,F403  SpatialDropout, GaussianNoise, ...
 from .embedding import *       # noqa: F401,F403  Embedding, Masking, Identity
-from .recurrent import *       # noqa: F401,F403  SimpleRNN, LSTM, GRU
-from .recurrent_cells import *  # noqa: F401,F403  RNN, SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells
-from .conv_lstm import *       # noqa: F401,F403  ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
+from .recurrent import *       # noqa: F401,F403  RNN, cells, SimpleRNN, LSTM, GRU, ConvLSTM1D/2D/3D
 from .wrappers import *        # noqa: F401,F403  Bidirectional, TimeDistributed
 from .attention import *       # noqa: F401,F403
 from .legacy import *          # noqa: F401,F403  Keras 1 names (merge, Convolution2D, ...)

@@ -26,12 +26,12 @@ from __future__ import annotations
 import torch
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-from .. import activations as _activations
-from .. import constraints as _constraints
-from .. import initializers as _initializers
-from .. import regularizers as _regularizers
-from ..engine.input_spec import InputSpec
-from ..engine.layer import Layer
+from ... import activations as _activations
+from ... import constraints as _constraints
+from ... import initializers as _initializers
+from ... import regularizers as _regularizers
+from ...engine.input_spec import InputSpec
+from ...engine.layer import Layer
 
 # Keras 1 argument names of recurrent layers (KERAS_FACTS §5) and their Keras 2 names.
 _LEGACY = {"output_dim": "units", "init": "kernel_initializer", "inner_init": "recurrent_initializer",

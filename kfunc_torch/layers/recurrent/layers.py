@@ -2,7 +2,7 @@
 
 Weights are Keras's (``kernel`` (d, G·u), ``recurrent_kernel`` (u, G·u), ``bias``), so parameter
 counts and get_weights/set_weights match Keras; each call hands torch's kernel a derived view of
-them. Arguments, masks, states and dispatch live in ``recurrent_base.py``.
+them. Arguments, masks, states and dispatch live in ``base.py``.
 
 Example::
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import torch
 
-from .. import activations as _activations
-from .recurrent_base import RNNBase, forget_bias_initializer, translate_legacy
+from ... import activations as _activations
+from .base import RNNBase, forget_bias_initializer, translate_legacy
 
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
 

@@ -42,14 +42,14 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .. import activations as _activations
-from .. import constraints as _constraints
-from .. import initializers as _initializers
-from .. import regularizers as _regularizers
-from ..engine.input_spec import InputSpec
-from ..engine.layer import Layer
-from . import _spatial as sp
-from .recurrent_base import forget_bias_initializer
+from ... import activations as _activations
+from ... import constraints as _constraints
+from ... import initializers as _initializers
+from ... import regularizers as _regularizers
+from ...engine.input_spec import InputSpec
+from ...engine.layer import Layer
+from .. import _spatial as sp
+from .base import forget_bias_initializer
 
 __all__ = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 

@@ -1,0 +1,17 @@
+"""The recurrent family: cells (one time step), the ``RNN`` time loop, and the layers built on them.
+
+Modules: ``cells.py`` (SimpleRNNCell, LSTMCell, GRUCell), ``rnn.py`` (RNN, StackedRNNCells),
+``layers.py`` (SimpleRNN, LSTM, GRU), ``base.py`` (what those layers share), ``conv_lstm.py``
+(ConvLSTM1D/2D/3D).
+
+Example::
+
+    >>> from kfunc_torch.layers import LSTM, RNN, LSTMCell
+"""
+from .cells import *      # noqa: F401,F403  SimpleRNNCell, LSTMCell, GRUCell
+from .rnn import *        # noqa: F401,F403  RNN, StackedRNNCells
+from .layers import *     # noqa: F401,F403  SimpleRNN, LSTM, GRU
+from .conv_lstm import *  # noqa: F401,F403  ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
+
+__all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "RNN", "StackedRNNCells", "SimpleRNN", "LSTM", "GRU",
+           "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
