@@ -1,9 +1,14 @@
 """The Keras optimizer base: learning rate (float or schedule), clipping, weight decay, configs.
 
-These are not ``torch.optim.Optimizer`` subclasses (building one imports torch's compiler stack, seconds
-of start-up), but they follow its protocol: ``param_groups``, ``zero_grad``, ``step``, ``state_dict``, so
-``torch.amp.GradScaler`` drives them. The parameters are given late: Keras creates the optimizer before
-it knows the model, so ``build(params)`` runs on the first step of ``fit``.
+They are ``torch.optim.Optimizer`` subclasses, so torch's ``lr_scheduler``s, ``torch.amp.GradScaler``,
+step hooks and Lightning's ``configure_optimizers`` accept them. ``torch.optim`` is already imported by
+``import torch`` (subclassing costs nothing), but ``torch.optim.Optimizer.__init__`` imports
+``torch._dynamo`` (0.8 s measured on torch 2.13, through ``add_param_group``'s dynamo guard), so
+``__init__`` sets torch's attributes itself and never calls it. The parameters are given late: Keras
+creates the optimizer before it knows the model, so ``build(params)`` runs on the first step of ``fit``;
+until then ``param_groups`` holds one group with no parameters, whose ``"lr"`` a torch scheduler may
+already drive. A float learning rate lives in ``param_groups[i]["lr"]`` (one source of truth for Keras
+callbacks and torch schedulers); a Keras schedule is evaluated each step and written there.
 
 Example::
 
@@ -15,17 +20,19 @@ Example::
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict, defaultdict
 
 import torch
 
 from . import schedules
 from .schedules import LearningRateSchedule
 
-class Optimizer:
+class Optimizer(torch.optim.Optimizer):
     """Base of the Keras optimizers: learning rate (float or schedule), clipping, weight decay.
 
     Subclasses define ``_init_state(p)`` (a dict of state tensors) and ``_update(params, grads, states, lr)``.
-    Example: ``SGD(learning_rate=0.1, momentum=0.9, clipnorm=1.0)``.
+    Example: ``SGD(learning_rate=0.1, momentum=0.9, clipnorm=1.0)``; in a plain torch loop
+    ``opt = Adam(1e-3).build(model.parameters())`` then ``opt.zero_grad(); loss.backward(); opt.step()``.
     """
 
     _defaults: dict = {}
@@ -46,6 +53,7 @@ class Optimizer:
                              f"received clipnorm={clipnorm}, global_clipnorm={global_clipnorm}.")
         if decay:
             learning_rate = schedules.InverseTimeDecay(float(learning_rate), 1, float(decay))
+        self._init_torch_optimizer()
         self._lr = learning_rate if isinstance(learning_rate, LearningRateSchedule) else float(learning_rate)
         self.weight_decay = weight_decay
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
@@ -53,20 +61,55 @@ class Optimizer:
         self.iterations = 0
         self.built = False
 
+    def _init_torch_optimizer(self) -> None:
+        """What ``torch.optim.Optimizer.__init__`` sets, without its dynamo import (see the module doc)."""
+        self.defaults = {"lr": 0.0}
+        for kind in ("step_pre", "step_post", "state_dict_pre", "state_dict_post", "load_state_dict_pre",
+                     "load_state_dict_post"):
+            setattr(self, f"_optimizer_{kind}_hooks", OrderedDict())
+        self._patch_step_function()  # step hooks and the profiler label, as torch's own optimizers have
+        self.state = defaultdict(dict)
+        self.param_groups = [{"params": [], "lr": 0.0}]
+        self._schedule = None
+        self._warned_capturable_if_run_uncaptured = True
+
+    def __getstate__(self) -> dict:
+        # torch.optim.Optimizer pickles only defaults/state/param_groups; a Keras optimizer is its whole state.
+        return dict(self.__dict__)
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
     # ------------------------------------------------------------------ learning rate
+    @property
+    def _lr(self):
+        """The learning rate as given: a schedule, or the float in ``param_groups[0]["lr"]``."""
+        return self._schedule if self._schedule is not None else self.param_groups[0]["lr"]
+
+    @_lr.setter
+    def _lr(self, value) -> None:
+        if isinstance(value, LearningRateSchedule):
+            self._schedule = value
+            value = float(value(self.iterations if hasattr(self, "iterations") else 0))
+        else:
+            self._schedule = None
+        for group in self.param_groups:
+            group["lr"] = float(value)
+        self.defaults["lr"] = float(value)
+
     @property
     def learning_rate(self) -> float:
         """The learning rate used by the next step (a schedule is evaluated at ``iterations``)."""
-        if isinstance(self._lr, LearningRateSchedule):
-            return float(self._lr(self.iterations))
-        return self._lr
+        if self._schedule is not None:
+            return float(self._schedule(self.iterations))
+        return self.param_groups[0]["lr"]
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
         if isinstance(value, LearningRateSchedule):
             self._lr = value
             return
-        if isinstance(self._lr, LearningRateSchedule):
+        if self._schedule is not None:
             raise TypeError("This optimizer was created with a learning-rate schedule, so its learning rate "
                             "cannot be set to a number. Create the optimizer with a float learning_rate instead.")
         self._lr = float(value)
@@ -74,14 +117,17 @@ class Optimizer:
     lr = learning_rate  # Keras 1/2 attribute name
 
     # ------------------------------------------------------------------ build / step
-    def build(self, params) -> None:
-        """Attach the parameters (called by fit on the first step)."""
+    def build(self, params):
+        """Attach the parameters (called by fit on the first step); returns the optimizer, so a torch
+        loop or Lightning's ``configure_optimizers`` can write ``return Adam(1e-3).build(self.parameters())``.
+        """
         params = [p for p in params if p.requires_grad]
         self._params = params
-        self.param_groups = [{"params": params, "lr": 0.0}]
-        self.state = {}
+        self.param_groups[0]["params"] = params
+        del self.param_groups[1:]
         self._states = [self._init_state(p) for p in params]
         self.built = True
+        return self
 
     @property
     def _states(self) -> list:
@@ -94,17 +140,11 @@ class Optimizer:
         # whenever the states are replaced (e.g. by a checkpoint loader).
         self.__dict__["_state_list"] = value
         self._slots = {k: [st[k] for st in value] for k in (value[0] if value else {})}
+        # torch's view of the same dicts (optimizer.state[param]), for tools that walk it.
+        self.state = defaultdict(dict, zip(self._params, value)) if value else defaultdict(dict)
 
     def _init_state(self, p) -> dict:
         return {}
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        """Drop the gradients (set to None: the next backward writes fresh ones without a zeroing kernel)."""
-        for p in self._params:
-            if set_to_none:
-                p.grad = None
-            elif p.grad is not None:
-                p.grad.zero_()
 
     def state_dict(self) -> dict:
         """Slot tensors, iteration count and learning rate (for checkpoints)."""
@@ -127,7 +167,15 @@ class Optimizer:
     @torch.no_grad()
     def step(self, closure=None):
         """Apply one Keras update to every parameter that has a gradient."""
-        loss = closure() if closure is not None else None
+        if not self.built:
+            raise RuntimeError(f"{type(self).__name__}.step() was called before the optimizer knows its "
+                               "parameters. fit() builds it; in your own loop call "
+                               "optimizer.build(model.parameters()) once before the first step.")
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        else:
+            loss = None
         params, grads = self._params, [p.grad for p in self._params]
         slots = self._slots
         if any(g is None for g in grads):  # some parameters got no gradient: update only the others
@@ -137,8 +185,11 @@ class Optimizer:
             params, grads = [params[i] for i in keep], [grads[i] for i in keep]
             slots = {k: [v[i] for i in keep] for k, v in slots.items()}
         grads = self._clip(grads)
-        lr = self.learning_rate
-        self.param_groups[0]["lr"] = lr
+        if self._schedule is not None:  # a Keras schedule: evaluated here, shown in param_groups
+            lr = float(self._schedule(self.iterations))
+            self.param_groups[0]["lr"] = lr
+        else:  # a float, possibly set by a torch lr_scheduler
+            lr = float(self.param_groups[0]["lr"])
         if self.weight_decay:
             torch._foreach_mul_(params, 1.0 - self.weight_decay * lr)
         self._update(params, grads, slots, lr)
@@ -157,14 +208,31 @@ class Optimizer:
             grads = torch._foreach_mul(grads, scale)
         return grads
 
+    def apply(self, grads, trainable_variables=None) -> None:
+        """Keras 3 API: apply ``grads`` to ``trainable_variables`` (default: the built parameters).
+
+        Example: ``opt.apply([p.grad for p in params], params)``.
+        """
+        grads = list(grads)
+        variables = list(trainable_variables) if trainable_variables is not None else None
+        if not self.built:
+            if variables is None:
+                raise ValueError("apply(grads) without trainable_variables needs a built optimizer; pass the "
+                                 "variables: optimizer.apply(grads, model.trainable_weights).")
+            self.build(variables)
+        if variables is None:
+            variables = self._params
+        if len(grads) != len(variables):
+            raise ValueError(f"apply: expected one gradient per variable; received {len(grads)} gradients for "
+                             f"{len(variables)} variables.")
+        for g, v in zip(grads, variables):
+            v.grad = g
+        self.step()
+
     def apply_gradients(self, grads_and_vars) -> None:
         """Keras API: apply ``[(grad, variable), ...]``."""
         pairs = list(grads_and_vars)
-        if not self.built:
-            self.build([v for _, v in pairs])
-        for g, v in pairs:
-            v.grad = g
-        self.step()
+        self.apply([g for g, _ in pairs], [v for _, v in pairs])
 
     def _group(self, slots, key):
         return slots[key]
@@ -211,6 +279,14 @@ class Optimizer:
 
     def __repr__(self):
         return f"<{type(self).__name__} learning_rate={self._lr}>"
+
+    def zero_grad(self, set_to_none: bool = True) -> None:  # noqa: F811  (torch's imports dynamo)
+        """Drop the gradients (set to None: the next backward writes fresh ones without a zeroing kernel)."""
+        for p in self.__dict__.get("_params", ()):
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad.zero_()
 
 
 # Keras 3 (and tf.keras) optimizer options without an equivalent here -> the values that change nothing.
