@@ -128,6 +128,36 @@ class ModelCheckpoint(_Monitor):
 # ---------------------------------------------------------------------------- BackupAndRestore
 _META_ATTR = "kfunc_torch_training_metadata"   # epoch/batch inside the weights file: one atomic unit
 _TORCH_OPT = "kfunc_torch_optimizer_state"     # optimizer state that Keras's layout cannot express
+_RNG = "kfunc_torch_rng_state"                 # torch's generators: shuffling and Dropout resume exactly
+
+
+def _write_rng(f):
+    """torch's CPU generator (and CUDA's, when in use) as uint8 datasets: a resumed run draws the same
+    shuffles and Dropout masks as an uninterrupted one."""
+    import torch
+    g = f.create_group(_RNG)
+    g.create_dataset("cpu", data=torch.get_rng_state().numpy())
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        for k, state in enumerate(torch.cuda.get_rng_state_all()):
+            g.create_dataset(f"cuda_{k}", data=state.numpy())
+
+
+def _read_rng(f):
+    import numpy as np
+    import torch
+    if _RNG not in f:  # a backup written by Keras or an older kfunc_torch
+        return
+    g = f[_RNG]
+    torch.set_rng_state(torch.from_numpy(np.asarray(g["cpu"])))
+    cuda = sorted((k for k in g if k.startswith("cuda_")), key=lambda k: int(k[5:]))
+    if cuda and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all([torch.from_numpy(np.asarray(g[k])) for k in cuda])
+
+
+def _exact_learning_rate(model):
+    """The optimizer's float learning rate (Keras's layout stores it as float32), or None."""
+    lr = getattr(getattr(model, "optimizer", None), "_lr", None)
+    return lr if isinstance(lr, float) else None
 
 
 def _write_optimizer(f, model):
@@ -250,6 +280,9 @@ class BackupAndRestore(Callback):
             meta = json.loads(f.attrs[_META_ATTR]) if _META_ATTR in f.attrs else None
             apply_plan(plan)
             _read_optimizer(f, model, self._weights_path)
+            _read_rng(f)
+        if meta is not None and meta.get("learning_rate") is not None and _exact_learning_rate(model) is not None:
+            model.optimizer._lr = float(meta["learning_rate"])  # not the float32 copy in Keras's layout
         if meta is None and os.path.exists(self._metadata_path):  # a backup written by Keras 3
             with open(self._metadata_path) as fh:
                 meta = json.load(fh)
@@ -286,15 +319,16 @@ class BackupAndRestore(Callback):
                              (self._metadata_path, self._prev_metadata_path)):
                 if os.path.exists(src):
                     self._copy(src, dst)
-        meta = json.dumps({"epoch": self._current_epoch, "batch": self._last_batch})
+        meta = {"epoch": self._current_epoch, "batch": self._last_batch}
         with atomic_write(self._weights_path) as tmp:
             with open_h5(tmp, "w") as f:
                 write_keras3(f, self.model)
                 _write_optimizer(f, self.model)
-                f.attrs[_META_ATTR] = meta
+                _write_rng(f)
+                f.attrs[_META_ATTR] = json.dumps(dict(meta, learning_rate=_exact_learning_rate(self.model)))
         with atomic_write(self._metadata_path) as tmp:  # Keras 3's file; ours reads the copy in the weights
             with open(tmp, "w") as fh:
-                fh.write(meta)
+                fh.write(json.dumps(meta))
 
     # ------------------------------------------------------------------ cleanup
     def on_train_end(self, logs=None):

@@ -11,9 +11,13 @@ Example::
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
+import errno
 import os
-import tempfile
+import re
+import shutil
+import stat
 
 
 class SavedFileError(ValueError):
@@ -28,21 +32,106 @@ class SavedFileNotFoundError(SavedFileError, FileNotFoundError):
     Example: ``load_model("missing.keras")``."""
 
 
+# Temp files being written now: removed at interpreter exit too (an exit from another thread, or
+# sys.exit inside a callback), so normal exit paths never leave one behind.
+_ACTIVE: set = set()
+
+
+@atexit.register
+def _remove_active_temps() -> None:
+    for tmp in list(_ACTIVE):
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+
+
+def temp_path(path) -> str:
+    """The one temporary file a save to ``path`` writes first: ``.NAME.tmp`` in the same folder.
+
+    A fixed name (not a random one) means a save killed midway leaves at most one leftover per
+    target, and the next save to the same target removes it. Example: ``temp_path("a/m.keras")``
+    → ``"a/.m.keras.tmp"``."""
+    path = os.fspath(path)
+    folder, base = os.path.split(os.path.abspath(path))
+    return os.path.join(folder, f".{base}.tmp")
+
+
+def _stale_temps(path) -> list:
+    """Leftovers of interrupted saves to ``path``: our fixed temp name and the random names that
+    ``tempfile.mkstemp`` gave them before (``.NAME.<8 characters>.tmp``)."""
+    folder, base = os.path.split(os.path.abspath(path))
+    old = re.compile(r"\." + re.escape(base) + r"\.[A-Za-z0-9_]{8}\.tmp\Z")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    return [os.path.join(folder, n) for n in names if n == f".{base}.tmp" or old.match(n)]
+
+
+def _is_disk_full(e: BaseException) -> bool:
+    # h5py reports a full disk as a plain OSError whose text carries the C errno.
+    return isinstance(e, OSError) and (e.errno == errno.ENOSPC or "errno = 28" in str(e)
+                                       or "No space left" in str(e))
+
+
+def _size(p) -> int:
+    try:
+        return os.path.getsize(p)
+    except OSError:
+        return 0
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n} bytes"
+
+
 @contextlib.contextmanager
 def atomic_write(path):
     """Yield a temporary path next to ``path``; move it over ``path`` only if the block succeeds.
+
+    The file gets the mode a plain ``open(path, "w")`` would give (0666 less the umask, or the mode
+    of the file it replaces), as Keras's files do. Failures name ``path``: a full disk says how much
+    was written and how much is free; an unwritable folder says so.
 
     Example: ``with atomic_write("m.h5") as tmp: h5py.File(tmp, "w").close()``."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise SavedFileNotFoundError(f"Cannot save to {path!r}: the folder {folder!r} does not exist. Create it first.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, f"Cannot save: the target is a folder; pass a file name such as "
+                                f"{os.path.join(path, 'model.keras')!r}", path)
+    for stale in _stale_temps(path):  # leftovers of a save that was killed midway
+        with contextlib.suppress(OSError):
+            os.remove(stale)
+    tmp = temp_path(path)
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode) if os.path.exists(path) else None
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0666 & ~umask, like open()
+    except PermissionError:
+        raise PermissionError(errno.EACCES, f"Cannot save to {path!r}: the folder {folder!r} is not writable "
+                              "by this user. Save into a folder you can write to, or fix its permissions",
+                              path) from None
     os.close(fd)
+    if mode is not None:
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, mode)  # replacing a file keeps its mode, as open(path, "w") does
+    _ACTIVE.add(tmp)
     try:
         yield tmp
         os.replace(tmp, path)
+    except OSError as e:
+        if not _is_disk_full(e):
+            raise
+        written = _size(tmp)
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        free = shutil.disk_usage(folder).free
+        raise OSError(errno.ENOSPC, f"Cannot save to {path!r}: the disk is full. The save had written "
+                      f"{_mb(written)} before it failed and needs at least that much, more likely "
+                      f"{_mb(max(written, _size(path)))} or more; {_mb(free)} is free in {folder!r}. Free some "
+                      "space or save elsewhere; the previous file (if any) is intact", path) from None
     finally:
+        _ACTIVE.discard(tmp)
         if os.path.exists(tmp):
             os.remove(tmp)
 
