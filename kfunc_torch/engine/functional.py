@@ -228,6 +228,9 @@ class Model(Trainer, Layer):
 
     def _input_values(self, args):
         n = len(self.inputs)
+        while len(args) > n and args[-1] is None:
+            # torch.onnx's TorchScript exporter passes forward's defaults positionally (a trailing None).
+            args = args[:-1]
         if len(args) == 1:
             x = args[0]
             if isinstance(x, dict):
@@ -281,6 +284,16 @@ class Model(Trainer, Layer):
             self(*xs) if len(xs) > 1 else self(xs[0])
 
     # ------------------------------------------------------------------ presentation
+    def export(self, filepath, format="onnx", verbose=None, input_signature=None, **kwargs):
+        """Keras 3's ``model.export``: ``format="onnx"`` (ONNX Runtime and friends) or ``"torch"`` (a
+        ``torch.export`` program, ``.pt2``); the batch axis stays dynamic. See ``kfunc_torch.export``.
+
+        Example: ``model.export("model.onnx", format="onnx")``.
+        """
+        from ..export import export_model
+        return export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature,
+                            **kwargs)
+
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, style=None, layer_range=None):
         """Print the Keras summary table (style 'keras2', 'tf2' or 'keras3'; default from compat)."""
