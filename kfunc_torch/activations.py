@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .engine import registry
+
 
 def linear(x):
     """The identity. Example: ``Dense(1, activation='linear')``."""
@@ -101,7 +103,9 @@ def get(identifier):
     if identifier is None:
         return linear
     if isinstance(identifier, str):
-        fn = _ACTIVATIONS.get(identifier)
+        # A Keras name, else a function registered with @register_keras_serializable or given in
+        # custom_object_scope (saved as "package>name" or by its bare name).
+        fn = _ACTIVATIONS.get(identifier) or registry.find_custom(identifier)
         if fn is None:
             raise ValueError(
                 f"Unknown activation {identifier!r}. Expected one of: {', '.join(sorted(_ACTIVATIONS))}, "
@@ -114,9 +118,18 @@ def get(identifier):
     raise TypeError(f"Could not interpret activation {identifier!r}: expected a name or a callable.")
 
 
-def serialize(fn) -> str:
-    """The Keras name of an activation function (its __name__ for a user function)."""
-    return _NAMES.get(id(fn), getattr(fn, "__name__", str(fn)))
+def serialize(fn):
+    """The Keras name of a built-in activation; for a user function Keras 3's function entry, which names
+    it ``"package>name"`` when it is registered (so that Keras 3 finds it too).
+
+    Example: ``serialize(relu)`` → ``'relu'``; ``serialize(custom_fn)["config"]`` → ``'my_package>custom_fn'``."""
+    name = _NAMES.get(id(fn))
+    if name is not None:
+        return name
+    if not hasattr(fn, "__name__"):
+        return str(fn)
+    return {"module": "builtins", "class_name": "function",
+            "config": registry.registered_name_or_none(fn) or fn.__name__, "registered_name": "function"}
 
 
 def register(name: str, fn) -> None:

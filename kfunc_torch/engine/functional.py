@@ -23,6 +23,10 @@ from torch.nn.modules import module as _torch_module
 from torch.utils import _pytree as pytree
 
 from .. import _compat
+from ..saving.archive import save_model
+from ..saving.config import to_json
+from ..saving.saving_api import load_weights, save_weights
+from . import registry
 from .factory_device import running_on
 from .graph import GraphPlan, layers_in_keras_order
 from .keras_tensor import KerasTensor
@@ -302,6 +306,31 @@ class Model(Trainer, Layer):
                              expand_nested=expand_nested, show_trainable=show_trainable, style=style,
                              layer_range=layer_range)
 
+    def _saveable_children(self):
+        # A graph's layers are saved under "layers", keyed and matched as Keras 3 does; a subclassed
+        # model keeps its weights in its own "vars".
+        return [("layers", self.layers)] if self._is_graph_network else []
+
+    # ------------------------------------------------------------------ saving (files: kfunc_torch/saving/)
+    def save(self, filepath, overwrite=True, include_optimizer=True, **kwargs):
+        """Save architecture, weights, compile settings and optimizer state: a ``.keras`` archive (Keras 3
+        loads it) or a Keras 2 ``.h5``. Example: ``model.save("m.keras")``."""
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Save the weights (``.weights.h5``: Keras 3 layout; ``.h5``: Keras 2's).
+        Example: ``model.save_weights("m.weights.h5")``."""
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, by_name=False):
+        """Load weights saved by us, Keras 3 or Keras 2 (``.weights.h5``, ``.h5``, ``.keras``).
+        Example: ``model.load_weights("m.weights.h5")``."""
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
+
+    def to_json(self, **kwargs):
+        """The architecture as Keras 3 JSON. Example: ``model_from_json(model.to_json())``."""
+        return to_json(self, **kwargs)
+
     def get_config(self):
         from ..saving.config import functional_config
         return functional_config(self)
@@ -316,6 +345,8 @@ class Model(Trainer, Layer):
 
 
 Functional = Model
+registry.register_builtin(Model, "keras.src.models.functional", "Functional", "Functional")
+registry.register_aliases({"Model": Model})
 
 
 

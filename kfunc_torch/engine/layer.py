@@ -28,6 +28,7 @@ from torch.nn.modules import module as _torch_module
 from torch.utils import _pytree as pytree
 
 from .. import _compat, constraints, initializers, regularizers
+from . import registry
 from .input_spec import assert_input_compatibility
 from .keras_tensor import KerasTensor, Shape, dtype_name, to_torch_dtype
 from .node import Node
@@ -58,6 +59,16 @@ class Layer(NodeAPI, MetaInference, nn.Module):
     """Base class of every kfunc_torch layer (and of Model)."""
 
     supports_masking = False  # a class default, so reading it never falls through to __getattr__
+    # Where a weights file (saving/weights_h5.py) keeps this layer's own weights, as Keras 3 lays them
+    # out: recurrent layers without a cell object keep theirs in "cell/vars".
+    _keras_vars_path = "vars"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # kfunc_torch's own layers are loadable by class name; a user's class registers itself with
+        # @register_keras_serializable or comes through custom_objects.
+        if cls.__module__.startswith("kfunc_torch."):
+            registry.register_builtin(cls)
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype=None, **kwargs):
         unknown = set(kwargs) - _LAYER_KWARGS
@@ -443,6 +454,12 @@ class Layer(NodeAPI, MetaInference, nn.Module):
     def from_config(cls, config: dict):
         return cls(**config)
 
+    def _saveable_children(self) -> list[tuple[str, "Layer | list[Layer]"]]:
+        """(attribute, layer or list of layers) that a Keras 3 weights file keeps in groups of their own
+        (Bidirectional's forward_layer/backward_layer, RNN's cell, a wrapper's layer, a model's layers);
+        none for a layer whose weights are all its own."""
+        return []
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
@@ -452,6 +469,9 @@ class Layer(NodeAPI, MetaInference, nn.Module):
 
 class _UseMetaInference(Exception):
     """Raised by the default compute_output_shape: infer the shape on the meta device instead."""
+
+
+registry.register_builtin(Layer)
 
 
 def _unique(weights):

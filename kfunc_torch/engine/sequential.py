@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 
 from .. import _compat
+from . import registry
 from .functional import Model
 from .input_layer import InputLayer
 from .keras_tensor import KerasTensor
@@ -148,3 +149,6 @@ class Sequential(Model):
         for layer in self._stack:
             out.extend(layer._flatten_layers())
         return out
+
+
+registry.register_builtin(Sequential, "keras", "Sequential", None)

@@ -19,3 +19,8 @@ from .recurrent import *       # noqa: F401,F403  RNN, cells, SimpleRNN, LSTM, G
 from .wrappers import *        # noqa: F401,F403  Bidirectional, TimeDistributed
 from .attention import *       # noqa: F401,F403
 from .legacy import *          # noqa: F401,F403  Keras 1 names (merge, Convolution2D, ...)
+
+from ..engine import registry as _registry
+
+# Keras's other names for the same classes (Convolution2D, MaxPool2D...) load like the classes themselves.
+_registry.register_aliases({k: v for k, v in globals().items() if isinstance(v, type) and issubclass(v, Layer)})

@@ -55,6 +55,9 @@ class Wrapper(Layer):
         super().__init__(**kwargs)
         self.layer = layer
 
+    def _saveable_children(self):
+        return [("layer", self.layer)]
+
     def get_config(self):
         return {**super().get_config(), "layer": _layer_config(self.layer)}
 
@@ -282,6 +285,9 @@ class Bidirectional(Wrapper):
             n = len(states) // 2
             self.forward_layer.reset_states(states[:n])
             self.backward_layer.reset_states(states[n:])
+
+    def _saveable_children(self):
+        return [("forward_layer", self.forward_layer), ("backward_layer", self.backward_layer)]
 
     def get_config(self):
         config = {**Layer.get_config(self), "layer": _layer_config(self.forward_layer), "merge_mode": self.merge_mode}

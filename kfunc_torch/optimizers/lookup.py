@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import torch
 
+from ..engine.registry import registered_name_or_none, resolve
 from . import schedules  # noqa: F401  (named in the docstrings' examples)
 from .algorithms import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
 from .base import Optimizer
@@ -46,9 +47,8 @@ def serialize(optimizer) -> dict:
     if _BY_NAME.get(cls.__name__.lower()) is cls:
         return {"module": "keras.optimizers", "class_name": cls.__name__, "config": optimizer.get_config(),
                 "registered_name": None}
-    from ..saving.registry import get_registered_name
     return {"module": cls.__module__ if cls.__module__ != "__main__" else None, "class_name": cls.__name__,
-            "config": optimizer.get_config(), "registered_name": get_registered_name(cls) or cls.__name__}
+            "config": optimizer.get_config(), "registered_name": registered_name_or_none(cls) or cls.__name__}
 
 
 def deserialize(config: dict, custom_objects: dict | None = None):
@@ -68,7 +68,6 @@ def deserialize(config: dict, custom_objects: dict | None = None):
     name, registered = config["class_name"], config.get("registered_name")
     cls = _BY_NAME.get(name.lower()) if registered in (None, name) else None
     if cls is None:
-        from ..saving.registry import resolve
         cls = resolve(name, registered, custom_objects, what="optimizer")
         if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
             raise ValueError(f"Unknown optimizer {name!r}. Expected one of {sorted(_BY_NAME)} or a registered "

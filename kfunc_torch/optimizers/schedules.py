@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 
+from ..engine.registry import registered_name_or_none, resolve
+
 _MODULE = "keras.optimizers.schedules"
 
 
@@ -215,10 +217,9 @@ def serialize(schedule) -> dict:
     config = dict(schedule.get_config())
     if _BUILTIN.get(cls.__name__) is cls:
         return {"module": _MODULE, "class_name": cls.__name__, "config": config, "registered_name": None}
-    from ..saving.registry import get_registered_name
     module = cls.__module__ if cls.__module__ != "__main__" else None
     return {"module": module, "class_name": cls.__name__, "config": config,
-            "registered_name": get_registered_name(cls) or cls.__name__}
+            "registered_name": registered_name_or_none(cls) or cls.__name__}
 
 
 def deserialize(config, custom_objects: dict | None = None):
@@ -237,7 +238,6 @@ def deserialize(config, custom_objects: dict | None = None):
     # Keras 3 writes built-in schedules with registered_name None; custom ones with their registered name.
     cls = _BUILTIN.get(name) if registered is None else None
     if cls is None:
-        from ..saving.registry import resolve
         cls = resolve(name, registered, custom_objects, what="learning-rate schedule")
     if not (isinstance(cls, type) and issubclass(cls, LearningRateSchedule)):
         raise TypeError(f"deserialize: {name!r} resolved to {cls!r}, which is not a LearningRateSchedule subclass.")

@@ -19,6 +19,7 @@ import zipfile
 
 import torch
 
+from ..engine.registry import registered_name_or_none, resolve
 from .config import _safe, model_from_config_dict, model_to_dict
 from .optimizer_h5 import read_optimizer_vars, write_optimizer_vars
 from .files import SavedFileError, atomic_write, check_exists, file_kind, open_h5
@@ -58,7 +59,6 @@ def get_compile_config(model) -> dict | None:
 def _serialize_losslike(value):
     """Loss/metric identifiers as Keras 3 writes them: names, ``keras.losses`` dicts, registered functions."""
     from .. import losses
-    from .registry import get_registered_name
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, (list, tuple)):
@@ -69,7 +69,7 @@ def _serialize_losslike(value):
         return {"module": "keras.losses", "class_name": type(value).__name__,
                 "config": value.get_config(), "registered_name": None}
     name = getattr(value, "__name__", None)
-    registered = get_registered_name(value)
+    registered = registered_name_or_none(value)
     if registered is not None:
         return {"module": getattr(value, "__module__", None), "class_name": "function", "config": name,
                 "registered_name": registered}
@@ -80,7 +80,6 @@ def _serialize_losslike(value):
 
 def _deserialize_losslike(value, custom_objects=None):
     from .. import losses
-    from .registry import resolve
     if isinstance(value, list):
         return [_deserialize_losslike(v, custom_objects) for v in value]
     if isinstance(value, dict) and "class_name" in value and "config" in value:
@@ -107,7 +106,6 @@ def _serialize_metric(value):
 
     Example: ``_serialize_metric([Precision(thresholds=0.3)])[0]["config"]["thresholds"]`` → ``0.3``."""
     from .. import losses, metrics
-    from .registry import get_registered_name
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, (list, tuple)):
@@ -121,7 +119,7 @@ def _serialize_metric(value):
         if cls is metrics.MeanMetricWrapper:  # metrics.get("mae"): the name it wraps, else not savable
             fn = getattr(value, "_fn", None)
             return value.name if metrics._BY_NAME.get(value.name, None) is fn and fn is not None else value
-        registered = get_registered_name(cls)
+        registered = registered_name_or_none(cls)
         if registered is None and getattr(metrics, cls.__name__, None) is cls:
             module = "keras.metrics"
         else:
@@ -130,7 +128,7 @@ def _serialize_metric(value):
         return {"module": module, "class_name": cls.__name__, "config": value.get_config(),
                 "registered_name": registered}
     name = getattr(value, "__name__", None)
-    if name is not None and get_registered_name(value) is None and \
+    if name is not None and registered_name_or_none(value) is None and \
             (metrics._BY_NAME.get(name) is value or losses._BY_NAME.get(name) is value):
         return name
     return _serialize_losslike(value)  # registered functions; anything else is not JSON-able: the caller warns
@@ -143,7 +141,6 @@ def _deserialize_metric(value, custom_objects=None):
 
     Example: ``_deserialize_metric([{"class_name": "AUC", "config": {"name": "auc"}}])`` → ``[AUC(name="auc")]``."""
     from .. import losses, metrics
-    from .registry import resolve
     if isinstance(value, (list, tuple)):
         out = [_deserialize_metric(v, custom_objects) for v in value]
         return [v for v in out if v is not _UNKNOWN]
@@ -325,7 +322,7 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
                 z.writestr(_OPTIMIZER_FILE, state)
 
 
-def _read_archive(path):
+def read_archive(path):
     try:
         z = zipfile.ZipFile(path)
         names = set(z.namelist())
@@ -356,7 +353,7 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     if kind != "zip":
         raise SavedFileError(f"{path}: not a '.keras' archive nor an HDF5 file (it starts with neither a zip nor an "
                              "HDF5 signature). Pass a file written by model.save().")
-    config, weights, opt_state = _read_archive(path)
+    config, weights, opt_state = read_archive(path)
     model = model_from_config_dict(config, custom_objects=custom_objects, safe_mode=_safe(safe_mode))
     compile_cfg = config.get("compile_config")
     with open_h5(io.BytesIO(weights)) as f:

@@ -18,7 +18,7 @@ import torch
 from torch.utils import _pytree as pytree
 
 from .layer_config import deserialize_layer, dtype_policy, json_ready, serialize_layer
-from .registry import resolve
+from ..engine.registry import resolve
 
 _SAFE = {"default": True}
 

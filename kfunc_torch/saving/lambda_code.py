@@ -17,7 +17,7 @@ import importlib
 import marshal
 import types
 
-from .registry import get_registered_name, resolve
+from ..engine.registry import registered_name_or_none as get_registered_name, resolve
 
 
 class UnsafeLoadError(ValueError):

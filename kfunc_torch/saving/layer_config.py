@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from .registry import get_registered_name, resolve
+from ..engine.registry import registered_name_or_none as get_registered_name, resolve
 
 # Keys Keras 3 writes that change nothing we implement; dropped silently when the class does not take them.
 _QUIET_KEYS = {"quantization_config", "optional", "ragged", "lora_rank", "lora_alpha", "build_config",

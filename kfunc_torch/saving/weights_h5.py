@@ -23,86 +23,54 @@ import json
 import numpy as np
 
 from .. import _compat
+from ..engine import registry
 from .files import SavedFileError, atomic_write, check_exists, open_h5
-
-_RNN_NAMES = {"RNN", "SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"}
-
-
-def _kind(layer) -> str:
-    from ..engine.functional import Model
-    if isinstance(layer, Model) and layer._is_graph_network:
-        return "model"
-    names = {k.__name__ for k in type(layer).__mro__}
-    if names & _RNN_NAMES:
-        return "rnn"
-    if "Bidirectional" in names:
-        return "bidirectional"
-    if "Wrapper" in names or "TimeDistributed" in names:
-        return "wrapper"
-    return "leaf"
-
 
 def _keyed(layers) -> list[tuple[str, object]]:
     """(key, layer) for a list of layers, keyed as Keras 3 keys the items of a list attribute: the snake-case
     class name, made unique (``lstm_cell``, ``lstm_cell_1``); the layers' own names play no part."""
-    from .layer_config import _class_name
     seen, out = {}, []
     for layer in layers:
-        base = _compat.to_snake_case(_class_name(layer))
+        base = _compat.to_snake_case(registry.keras_entry(type(layer))[1])
         n = seen.get(base, 0)
         seen[base] = n + 1
         out.append((base if n == 0 else f"{base}_{n}", layer))
     return out
 
 
-def _children(model):
-    """(key, layer) for a model's layers, keys as Keras 3 makes them: snake-case class names, made unique."""
-    return _keyed(model.layers)
+def _model_layers(layer):
+    """A model's layers (the children Keras keys under ``layers`` and matches by name), or None."""
+    children = layer._saveable_children()
+    if len(children) == 1 and children[0][0] == "layers":
+        return children[0][1]
+    return None
 
 
-def _cell_parts(cell) -> list[tuple[str, object, int]] | None:
-    """The ``vars`` groups under an ``RNN``'s ``cell`` group, as Keras 3 lays them out: a cell's own weights
-    in ``vars``; a ``StackedRNNCells`` writes an empty ``vars`` and each cell under ``cells/<key>``
-    (``cells/lstm_cell/vars``, ``cells/gru_cell/vars``). None when the cell is not one of our layers."""
-    from ..engine.layer import Layer
-    if not isinstance(cell, Layer):
-        return None
-    cells = getattr(cell, "cells", None)
-    if isinstance(cells, (list, tuple)) and cells and "StackedRNNCells" in {k.__name__ for k in type(cell).__mro__}:
-        if len(cell.weights) != sum(len(getattr(c, "weights", ())) for c in cells):
-            return None  # weights of its own besides its cells': no Keras layout to follow
-        out = [("vars", cell, 0)]
-        for key, sub in _keyed(cells):
-            inner = _cell_parts(sub)
-            if inner is None:
-                return None
-            out.extend((f"cells/{key}/{p}", o, c) for p, o, c in inner)
-        return out
-    return [("vars", cell, len(cell.weights))]
+def _leaf_parts(layer) -> list[tuple[str, object, int]]:
+    n = len(layer.weights)
+    if layer._keras_vars_path == "vars":
+        return [("vars", layer, n)]
+    return [("vars", layer, 0), (layer._keras_vars_path, layer, n)]
 
 
 def _parts(layer, legacy: bool = False) -> list[tuple[str, object, int]]:
     """(path, owner, count): the ``vars`` groups a layer writes; ``count`` arrays of ``owner.get_weights()``
-    go to each, in order (paths relative to the layer's group). ``legacy``: an ``RNN(cell)``'s weights all
-    in ``cell/vars`` (how we wrote stacked cells before following Keras's per-cell layout)."""
-    kind = _kind(layer)
-    n = len(layer.weights)
-    if kind == "rnn":
-        cell = getattr(layer, "cell", None)
-        inner = None if legacy else _cell_parts(cell)
-        if inner is not None and sum(c for _, o, c in inner) == n:
-            return [("vars", layer, 0)] + [(f"cell/{p}", o, c) for p, o, c in inner]
-        return [("vars", layer, 0), ("cell/vars", layer, n)]
-    if kind == "bidirectional":
-        fwd, bwd = getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None)
-        if fwd is not None and bwd is not None:
-            return [("vars", layer, 0)] + [(f"forward_layer/{p}", o, c) for p, o, c in _parts(fwd, legacy)] \
-                + [(f"backward_layer/{p}", o, c) for p, o, c in _parts(bwd, legacy)]
-        return [("vars", layer, 0), ("forward_layer/vars", layer, 0), ("forward_layer/cell/vars", layer, n // 2),
-                ("backward_layer/vars", layer, 0), ("backward_layer/cell/vars", layer, n - n // 2)]
-    if kind == "wrapper" and getattr(layer, "layer", None) is not None:
-        return [("vars", layer, 0)] + [(f"layer/{p}", o, c) for p, o, c in _parts(layer.layer, legacy)]
-    return [("vars", layer, n)]
+    go to each, in order (paths relative to the layer's group). The layer's ``_saveable_children()`` say
+    which sublayers have groups of their own (a list of them is keyed like ``cells/lstm_cell``).
+    ``legacy``: a recurrent layer's weights all in ``cell/vars`` (how we wrote stacked cells before
+    following Keras's per-cell layout)."""
+    children = layer._saveable_children()
+    if not children or (legacy and layer._keras_vars_path != "vars"):
+        return _leaf_parts(layer)
+    out = [("vars", layer, 0)]
+    for key, child in children:
+        items = _keyed(child) if isinstance(child, (list, tuple)) else [(None, child)]
+        for sub_key, sub in items:
+            prefix = key if sub_key is None else f"{key}/{sub_key}"
+            out.extend((f"{prefix}/{p}", o, c) for p, o, c in _parts(sub, legacy))
+    if sum(c for _, _, c in out) != len(layer.weights):
+        return _leaf_parts(layer)  # weights of its own besides its children's: no Keras layout to follow
+    return out
 
 
 # ---------------------------------------------------------------------------- Keras 3 layout
@@ -114,9 +82,10 @@ def write_keras3(h5file, model) -> None:
 
 
 def _write_layer(group, layer):
-    if _kind(layer) == "model":
+    children = _model_layers(layer)
+    if children is not None:
         sub = group.require_group("layers")
-        for key, child in _children(layer):
+        for key, child in _keyed(children):
             _write_layer(sub.require_group(key), child)
         group.require_group("vars").attrs["name"] = layer.name
         return
@@ -141,7 +110,7 @@ def read_keras3(h5file, model, source: str) -> list:
 
 
 def _match_children(layers_group, model, where, source):
-    children = _children(model)
+    children = _keyed(_model_layers(model))
     if len(layers_group) != len(children):
         file_names = [layers_group[k]["vars"].attrs.get("name", k) if "vars" in layers_group[k] else k
                       for k in layers_group]
@@ -165,7 +134,7 @@ def _match_children(layers_group, model, where, source):
 
 
 def _read_layer(group, layer, source, where, plan):
-    if _kind(layer) == "model":
+    if _model_layers(layer) is not None:
         if "layers" not in group:
             raise SavedFileError(f"{source}: expected a 'layers' group for model {layer.name!r}; this is not a Keras 3 "
                                  "weights file (or it belongs to another architecture).")

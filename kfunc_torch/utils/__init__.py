@@ -18,12 +18,14 @@ import random
 
 import numpy as np
 
+from ..engine.registry import (CustomObjectScope, custom_object_scope, get_custom_objects,  # noqa: F401
+                               get_registered_name, get_registered_object, register_keras_serializable)
 from ..plot import DotGraph, model_to_dot, plot_model  # noqa: F401
 
 
 __all__ = ["to_categorical", "normalize", "pad_sequences", "plot_model", "model_to_dot", "Sequence", "PyDataset",
            "get_file", "set_random_seed", "Progbar", "get_custom_objects", "CustomObjectScope",
-           "custom_object_scope", "register_keras_serializable"]
+           "custom_object_scope", "register_keras_serializable", "get_registered_name", "get_registered_object"]
 
 
 def to_categorical(y, num_classes=None, dtype="float32"):
@@ -157,17 +159,7 @@ def set_random_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _saving_names():
-    from ..saving import registry
-    return {n: getattr(registry, n) for n in ("get_custom_objects", "CustomObjectScope", "custom_object_scope",
-                                              "register_keras_serializable") if hasattr(registry, n)}
-
-
 def __getattr__(name):
-    # Lazy: the saving package imports layers, which may import us.
-    names = _saving_names()
-    if name in names:
-        return names[name]
     if name == "Progbar":
         from ..progbar import Progbar
         return Progbar

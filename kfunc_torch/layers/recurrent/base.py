@@ -79,6 +79,8 @@ class RNNBase(Layer):
     """Base of SimpleRNN, LSTM and GRU. Subclasses set ``_gates`` and ``_n_states`` and implement
     ``_bias_shape``, ``_bias_initializer``, ``_fused`` (or return None) and ``_step``."""
 
+    _keras_vars_path = "cell/vars"  # Keras keeps these weights in the layer's cell
+
     _gates = 1
     _n_states = 1
 

@@ -59,6 +59,8 @@ _CONV_OPS = {2: F.conv2d, 3: F.conv3d}
 class _ConvLSTM(Layer):
     """Rank-generic ConvLSTM (subclasses set ``rank``)."""
 
+    _keras_vars_path = "cell/vars"  # Keras keeps these weights in the layer's cell
+
     rank = 2
 
     def __init__(self, filters=None, kernel_size=None, strides=1, padding="valid", data_format=None,

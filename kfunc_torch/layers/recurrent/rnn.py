@@ -145,6 +145,9 @@ class StackedRNNCells(Layer):
             new_states.append(cell_states[0] if len(cell_states) == 1 and not was_list else list(cell_states))
         return inputs, new_states
 
+    def _saveable_children(self):
+        return [("cells", list(self.cells))]
+
     def get_config(self):
         return {**super().get_config(), "cells": [_cell_config(c) for c in self.cells]}
 
@@ -375,6 +378,11 @@ class RNN(Layer):
         return output
 
     # ------------------------------------------------------------------ config
+    _keras_vars_path = "cell/vars"  # a cell that is not a Layer: the weights still go where Keras puts them
+
+    def _saveable_children(self):
+        return [("cell", self.cell)] if isinstance(self.cell, Layer) else []
+
     def get_config(self):
         return {**super().get_config(), "return_sequences": self.return_sequences,
                 "return_state": self.return_state, "go_backwards": self.go_backwards, "stateful": self.stateful,
