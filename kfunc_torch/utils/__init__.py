@@ -21,6 +21,7 @@ import numpy as np
 from ..engine.registry import (CustomObjectScope, custom_object_scope, get_custom_objects,  # noqa: F401
                                get_registered_name, get_registered_object, register_keras_serializable)
 from ..plot import DotGraph, model_to_dot, plot_model  # noqa: F401
+from .file_utils import extract_archive, get_file, validate_file  # noqa: F401
 
 
 __all__ = ["to_categorical", "normalize", "pad_sequences", "plot_model", "model_to_dot", "Sequence", "PyDataset",
@@ -129,26 +130,6 @@ class Sequence:
 
 
 PyDataset = Sequence  # Keras 3 name
-
-
-def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None, cache_subdir="datasets",
-             hash_algorithm="auto", extract=False, archive_format="auto", cache_dir=None, **kwargs):
-    """Path of a cached download (``~/.keras/<cache_subdir>/<fname>``). kfunc_torch does not download:
-    if the file is not cached, it raises and says where to put it.
-
-    Example: ``path = get_file('mnist.npz', origin='https://...')``
-    """
-    if fname is None and origin is None:
-        raise ValueError("get_file needs fname or origin: e.g. get_file('mnist.npz', origin='https://...').")
-    fname = fname or os.path.basename(origin)
-    base = cache_dir or os.path.join(os.path.expanduser("~"), ".keras")
-    path = os.path.join(base, cache_subdir, fname)
-    for candidate in (path, path + ".tar.gz", path[:-7] if path.endswith(".tar.gz") else None):
-        if candidate and os.path.exists(candidate):
-            return candidate
-    raise OSError(f"get_file: {fname!r} is not in the cache ({path}) and kfunc_torch does not download files "
-                  f"(this environment may be offline). Download {origin or fname} yourself and save it as {path}, "
-                  "then run again.")
 
 
 def set_random_seed(seed: int) -> None:
