@@ -50,7 +50,6 @@ for _sub in ("core", "convolutional", "recurrent", "pooling", "normalization", "
     _LEGACY_PATHS[f"keras.layers.{_sub}"] = ("kfunc_torch.layers",)
 
 _MISSING_HINTS = {
-    "datasets": " kfunc_torch does not download data sets: load the arrays with numpy (e.g. np.load('mnist.npz')).",
     "wrappers": " For scikit-learn wrappers, wrap model.fit/predict in your own estimator class.",
 }
 
