@@ -126,6 +126,16 @@ class _AliasLoader(importlib.abc.Loader):
         pass  # the module is already complete (an existing kfunc_torch module or a re-export)
 
 
+# TensorBoard imports ``tensorflow`` when it can (``tensorboard.compat.tf``) and would take the stand-in for
+# TensorFlow (``AttributeError: tensorflow.io``). Its own switch to its bundled TF stub is the presence of
+# this module, so the stand-in provides it: TensorBoard and torch.utils.tensorboard then never touch it.
+_TENSORBOARD_NO_TF = "tensorboard.compat.notf"
+
+
+def _empty_module(name):
+    return lambda: types.ModuleType(name, "Present while kfunc_torch's tensorflow stand-in is installed.")
+
+
 class _KerasFinder(importlib.abc.MetaPathFinder):
     """Resolves keras.* (and tensorflow / tensorflow.keras.* for the stub) to kfunc_torch modules."""
 
@@ -137,6 +147,8 @@ class _KerasFinder(importlib.abc.MetaPathFinder):
             if fullname == "tensorflow":
                 return importlib.util.spec_from_loader(fullname, _AliasLoader(lambda: _state["tensorflow"]),
                                                        is_package=True)
+            if fullname == _TENSORBOARD_NO_TF:
+                return importlib.util.spec_from_loader(fullname, _AliasLoader(_empty_module(fullname)))
             if fullname == "tensorflow.keras" or fullname.startswith("tensorflow.keras."):
                 keras_name = fullname[len("tensorflow."):]
                 return importlib.util.spec_from_loader(
@@ -214,4 +226,6 @@ def unalias_keras() -> None:
         if name.startswith("tensorflow") and _state["tensorflow"] is None:
             continue
         del sys.modules[name]
+    if _state["tensorflow"] is not None:
+        sys.modules.pop(_TENSORBOARD_NO_TF, None)
     _state.update(finder=None, keras=None, tensorflow=None)

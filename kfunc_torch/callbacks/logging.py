@@ -129,29 +129,91 @@ class CSVLogger(Callback):
             self._file = None
 
 class TensorBoard(Callback):
-    """Write epoch logs as TensorBoard scalars with ``torch.utils.tensorboard``.
+    """Keras's TensorBoard callback, written with ``torch.utils.tensorboard`` (works with or without
+    ``alias_keras()``; needs ``pip install tensorboard``).
 
-    Example: ``TensorBoard(log_dir="logs")``; needs ``pip install tensorboard``.
+    Under ``log_dir/train`` and ``log_dir/validation``, as Keras 3 names them: ``epoch_<metric>`` scalars
+    (``val_`` logs go to ``validation``), ``epoch_learning_rate``, ``batch_<metric>`` every
+    ``update_freq`` batches (``"batch"`` = 1, an int N = every N; ``"epoch"``: none), weight histograms
+    ``<layer>/<weight>/histogram`` every ``histogram_freq`` epochs, and the model graph (``write_graph``).
+
+    Example: ``model.fit(x, y, callbacks=[TensorBoard("logs", histogram_freq=1, update_freq="batch")])``.
     """
 
-    def __init__(self, log_dir="logs", update_freq="epoch", **kwargs):
+    def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,
+                 write_steps_per_second=False, update_freq="epoch", profile_batch=0, embeddings_freq=0,
+                 embeddings_metadata=None, **kwargs):
         super().__init__()
         try:
             from torch.utils.tensorboard import SummaryWriter
         except ImportError as e:
-            raise ImportError("The TensorBoard callback needs the tensorboard package: pip install tensorboard") from e
+            raise ImportError("The TensorBoard callback writes through torch.utils.tensorboard, which needs the "
+                              "tensorboard package: pip install tensorboard (or kfunc_torch[tensorboard]).") from e
+        if update_freq == "batch":
+            update_freq = 1
+        if update_freq != "epoch" and not (isinstance(update_freq, int) and update_freq > 0):
+            raise ValueError(f"TensorBoard: update_freq must be 'epoch', 'batch' or a positive int; received "
+                             f"{update_freq!r}.")
         self._writer_cls, self.log_dir, self.update_freq = SummaryWriter, os.fspath(log_dir), update_freq
+        self.histogram_freq, self.write_graph = int(histogram_freq or 0), bool(write_graph)
         self._writers = {}
+        self._train_batches = 0  # global batch counter: the step of batch scalars
 
     def _writer(self, which):
         if which not in self._writers:
             self._writers[which] = self._writer_cls(os.path.join(self.log_dir, which))
         return self._writers[which]
 
+    def on_train_begin(self, logs=None):
+        self._train_batches = 0
+        if self.write_graph:
+            self._write_graph()
+
+    def _write_graph(self):
+        model = self.model
+        if not getattr(model, "_is_graph_network", False):
+            return  # a subclassed model: no input shapes to trace with
+        import torch
+        device = model._device()
+        sample = tuple(torch.zeros([1 if d is None else d for d in t.shape], dtype=t.torch_dtype, device=device)
+                       for t in model.inputs)
+        was_training = model.training
+        try:
+            model.eval()
+            import warnings
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # tracer warnings about constants and list outputs
+                self._writer("train").add_graph(model, sample[0] if len(sample) == 1 else sample)
+        finally:
+            model.train(was_training)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._train_batches += 1
+        if self.update_freq == "epoch" or self._train_batches % self.update_freq:
+            return  # LazyLogs not read: no device-to-host copy
+        writer = self._writer("train")
+        for k, v in (logs or {}).items():
+            writer.add_scalar(f"batch_{k}", float(v), self._train_batches)
+
     def on_epoch_end(self, epoch, logs=None):
         for k, v in (logs or {}).items():
             which, name = ("validation", k[4:]) if k.startswith("val_") else ("train", k)
-            self._writer(which).add_scalar(f"epoch_{name}", v, epoch)
+            self._writer(which).add_scalar(f"epoch_{name}", float(v), epoch)
+        optimizer = getattr(self.model, "optimizer", None)
+        if optimizer is not None and "learning_rate" not in (logs or {}):
+            from ..optimizers import get_lr
+            self._writer("train").add_scalar("epoch_learning_rate", float(get_lr(optimizer)), epoch)
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            self._log_weights(epoch)
+        for w in self._writers.values():
+            w.flush()
+
+    def _log_weights(self, epoch):
+        writer = self._writer("train")
+        for layer in self.model.layers:
+            for name, tensor in layer.named_parameters():  # Keras names: kernel, bias, moving_mean, ...
+                writer.add_histogram(f"{layer.name}/{name.replace('.', '/')}/histogram",
+                                     tensor.detach().float().cpu(), epoch)
 
     def on_train_end(self, logs=None):
         for w in self._writers.values():
