@@ -9,7 +9,7 @@ Example::
     >>> model = Model(inputs, outputs)       # a torch.nn.Module
     >>> model.summary()
 """
-from . import (activations, applications, backend, callbacks, constraints, initializers, layers, losses, metrics,
+from . import (activations, applications, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics,
                mixed_precision, models, ops, optimizers, random, regularizers, saving, utils)
 from ._compat import get_compat, set_compat
 from .engine.input_layer import Input, InputLayer
