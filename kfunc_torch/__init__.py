@@ -10,7 +10,7 @@ Example::
     >>> model.summary()
 """
 from . import (activations, applications, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics,
-               mixed_precision, models, ops, optimizers, random, regularizers, saving, utils)
+               mixed_precision, models, ops, optimizers, preprocessing, random, regularizers, saving, utils)
 from ._compat import get_compat, set_compat
 from .engine.input_layer import Input, InputLayer
 from .engine.keras_tensor import KerasTensor

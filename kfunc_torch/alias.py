@@ -4,7 +4,7 @@ resolve to kfunc_torch, so Keras tutorials run unmodified.
 A ``sys.meta_path`` finder maps ``keras.X.Y`` to the module ``kfunc_torch.X.Y`` when it exists (the
 same module object, registered under both names, resolved lazily on import). Old Keras paths that
 tutorials use (``keras.engine.topology``, ``keras.layers.core``, ``keras.utils.np_utils``,
-``keras.preprocessing.sequence``...) map to small modules that re-export the right names.
+...) map to small modules that re-export the right names.
 ``keras`` itself is a thin module over ``kfunc_torch`` whose ``__version__`` is a Keras-looking
 version for the compat in use: ``'2.2.4'`` (keras2: the Keras the seed tutorials print), ``'2.13.1'``
 (tf2) or ``'3.15.1'`` (keras3); ``keras.__kfunc_torch_version__`` is ours.
@@ -36,8 +36,6 @@ _LEGACY_PATHS = {
     "keras.engine.training": ("kfunc_torch.models",),
     "keras.engine.sequential": ("kfunc_torch.models",),
     "keras.engine.network": ("kfunc_torch.models",),
-    "keras.preprocessing": (),
-    "keras.preprocessing.sequence": ("kfunc_torch.utils",),
     "keras.utils.np_utils": ("kfunc_torch.utils",),
     "keras.utils.vis_utils": ("kfunc_torch.utils",),
     "keras.utils.data_utils": ("kfunc_torch.utils",),
