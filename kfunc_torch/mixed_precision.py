@@ -55,8 +55,9 @@ def global_policy() -> Policy:
     return _state["policy"]
 
 
-# Keras 2.4-2.8 spellings
+# Keras 2.4-2.8 spellings, and Keras 3's (keras.mixed_precision.set_dtype_policy / DTypePolicy)
 set_policy = set_global_policy
+set_dtype_policy, dtype_policy, DTypePolicy = set_global_policy, global_policy, Policy
 experimental = type("experimental", (), {"__doc__": "Keras 2.4 `mixed_precision.experimental.set_policy('mixed_float16')`.",
                                          "Policy": Policy, "set_policy": staticmethod(set_global_policy),
                                          "global_policy": staticmethod(global_policy)})

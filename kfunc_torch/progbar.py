@@ -22,10 +22,13 @@ Example::
 """
 from __future__ import annotations
 
+import logging
 import sys
 import time
 
 import numpy as np
+
+from . import _compat
 
 
 def _style_for(style):
@@ -66,6 +69,15 @@ def _fmt_per_unit(t: float, unit: str) -> str:
     return f"{t * 1e6:.0f}us/{unit}"
 
 
+def print_msg(text: str, end: str = "\n") -> None:
+    """Print as Keras's ``io_utils.print_msg``: to stdout, or to the ``'keras'`` logger (INFO) after
+    ``keras.config.disable_interactive_logging()``. Example: ``print_msg("Epoch 1/10")``."""
+    if _compat.backend_settings.get("interactive_logging", True):
+        print(text, end=end, flush=True)
+    else:
+        logging.getLogger("keras").info(text.rstrip("\n"))
+
+
 class Progbar:
     """A Keras progress bar for ``target`` steps (None when unknown).
 
@@ -83,6 +95,9 @@ class Progbar:
         stream = self.file
         self.notebook = _in_notebook(stream)
         self.dynamic = (hasattr(stream, "isatty") and stream.isatty()) or self.notebook
+        # keras.config.disable_interactive_logging(): final lines go to logging, nothing redraws.
+        self.interactive = _compat.backend_settings.get("interactive_logging", True) or file is not None
+        self.dynamic = self.dynamic and self.interactive
         # Jupyter redraws are expensive (each one is a message to the front end): throttle harder.
         self.interval = max(interval, 0.1) if self.notebook else interval
         self._values: dict = {}
@@ -120,6 +135,10 @@ class Progbar:
             return
         self._last_update = now
         line = self._line(current, now, finalize)
+        if not self.interactive:
+            logging.getLogger("keras").info(line)
+            self._finished = self._finished or finalize
+            return
         out = self.file
         if self.verbose == 1 and self.dynamic:
             pad = max(self._prev_width - len(line), 0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import os
 
-from ..progbar import Progbar
+from ..progbar import Progbar, print_msg
 from .base import Callback
 
 class History(Callback):
@@ -51,7 +51,7 @@ class ProgbarLogger(Callback):
         from .._compat import get_compat
         epochs = self.params.get("epochs", 1)
         if self.verbose and (get_compat() == "keras2" or epochs > 1):
-            print(f"Epoch {epoch + 1}/{epochs}", flush=True)
+            print_msg(f"Epoch {epoch + 1}/{epochs}")
         self._new_bar(self.params.get("steps"))
 
     def _batch_end(self, batch, logs):

@@ -21,6 +21,7 @@ import torch
 from torch.nn.modules import module as _torch_module
 
 from .. import callbacks as _callbacks
+from .. import config as _keras_config
 from .. import mixed_precision as _mp
 from .. import optimizers as _optimizers
 from . import data_adapter as _data
@@ -246,6 +247,7 @@ class Trainer:
         elif validation_data is not None:
             val = self._validation_source(validation_data, validation_batch_size or batch_size, validation_steps)
         steps = steps_per_epoch or train.steps()
+        epochs, steps_per_epoch, steps = _keras_config.fit_caps(epochs, steps_per_epoch, steps)  # keras.config.set_max_*
 
         # Callbacks: History always, the progress bar when verbose.
         self.history = _callbacks.History()

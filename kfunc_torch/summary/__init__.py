@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 from .. import _compat
+from ..progbar import print_msg
 from .box import render_box
 from .classic import render_classic
 from .collect import collect
@@ -46,11 +47,11 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     if style == "keras3":
         text = render_box(info, line_length, positions, show_trainable)
         if print_fn is None:
-            print(text, end="")
+            print_msg(text, end="")
         else:
             print_fn(text)
         return
-    render_classic(info, style, line_length, positions, show_trainable, print_fn or print)
+    render_classic(info, style, line_length, positions, show_trainable, print_fn or print_msg)
 
 
 def _is_seq(model) -> bool:

@@ -1,0 +1,126 @@
+"""The Keras 2 / Keras 3 surface that published programs call beyond layers and models:
+``keras.config``, ``Sequential.predict_classes/predict_proba``, ``K.function``, ``K.gradients``,
+``custom_object_scope``. Names and numerics are checked against real Keras 3 where it has them."""
+import logging
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import kfunc_torch
+from kfunc_torch import backend as K, config, mixed_precision
+from kfunc_torch.layers import Dense
+from kfunc_torch.models import Sequential
+from keras_oracle import requires_keras, run_keras
+
+
+# ---------------------------------------------------------------- keras.config
+@requires_keras
+def test_config_names_match_keras3():
+    res = run_keras("""
+        import keras
+        result["names"] = sorted(n for n in dir(keras.config) if not n.startswith("_"))
+        result["defaults"] = [keras.config.floatx(), keras.config.epsilon(), keras.config.image_data_format(),
+                              keras.config.is_interactive_logging_enabled(),
+                              keras.config.is_traceback_filtering_enabled(),
+                              keras.config.is_flash_attention_enabled(), keras.config.max_epochs(),
+                              keras.config.dtype_policy().name]
+    """)
+    ours = sorted(n for n in config.__all__)
+    assert ours == res["names"]
+    assert [config.floatx(), config.epsilon(), config.image_data_format(), config.is_interactive_logging_enabled(),
+            config.is_traceback_filtering_enabled(), config.is_flash_attention_enabled(), config.max_epochs(),
+            config.dtype_policy().name] == res["defaults"]
+
+
+def test_config_shares_state_with_backend_and_mixed_precision():
+    config.set_floatx("float64")
+    assert K.floatx() == "float64"
+    K.set_epsilon(1e-5)
+    assert config.epsilon() == 1e-5
+    config.set_image_data_format("channels_first")
+    assert K.image_data_format() == "channels_first"
+    try:
+        config.set_dtype_policy("mixed_bfloat16")
+        assert mixed_precision.global_policy().compute_dtype == "bfloat16"
+        assert config.dtype_policy().name == "mixed_bfloat16"
+    finally:
+        mixed_precision.set_global_policy("float32")
+    with pytest.raises(ValueError, match="float16, bfloat16, float32 or float64"):
+        config.set_floatx("int8")
+    assert config.backend() == "torch"
+    config.set_backend("torch")
+    with pytest.raises(ValueError, match="PyTorch only"):
+        config.set_backend("jax")
+
+
+def test_config_reachable_under_the_alias():
+    # A fresh process: the alias changes sys.modules (and real Keras is installed here).
+    code = ("import kfunc_torch; keras = kfunc_torch.alias_keras()\n"
+            "import keras.config as mod\nfrom keras import config as attr\n"
+            "assert mod is attr is keras.config is kfunc_torch.config\n"
+            "keras.config.set_image_data_format('channels_first')\n"
+            "print(keras.backend.image_data_format())")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split() == ["channels_first"]
+
+
+def test_unsafe_deserialization_is_the_saving_switch():
+    from kfunc_torch.saving import config as saving_config
+    saved = dict(saving_config._SAFE)
+    try:
+        config.enable_unsafe_deserialization()
+        assert saving_config._safe(None) is False
+    finally:
+        saving_config._SAFE.update(saved)
+
+
+def _tiny_model():
+    model = Sequential([Dense(2, input_shape=(3,))])
+    model.compile("sgd", "mse")
+    return model
+
+
+def test_max_epochs_and_steps_cap_fit():
+    x, y = np.zeros((64, 3), "float32"), np.zeros((64, 2), "float32")
+    config.set_max_epochs(2)
+    config.set_max_steps_per_epoch(3)
+    seen = []
+
+    class Count(kfunc_torch.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(batch)
+
+    hist = _tiny_model().fit(x, y, batch_size=8, epochs=10, verbose=0, callbacks=[Count()])
+    assert len(hist.history["loss"]) == 2
+    assert seen == [0, 1, 2, 0, 1, 2]
+
+
+def test_disable_interactive_logging_sends_progress_to_logging(capsys, caplog):
+    x, y = np.zeros((8, 3), "float32"), np.zeros((8, 2), "float32")
+    model = _tiny_model()
+    config.disable_interactive_logging()
+    assert not config.is_interactive_logging_enabled()
+    with caplog.at_level(logging.INFO, logger="keras"):
+        model.fit(x, y, epochs=1, verbose=1)
+        model.summary()
+    assert capsys.readouterr().out == ""
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Epoch 1/1" in text and "loss:" in text and "Total params: 8" in text
+    config.enable_interactive_logging()
+    model.fit(x, y, epochs=1, verbose=2)
+    assert "Epoch 1/1" in capsys.readouterr().out
+
+
+def test_traceback_and_flash_attention_flags():
+    config.disable_traceback_filtering()
+    assert not config.is_traceback_filtering_enabled()
+    config.enable_traceback_filtering()
+    assert config.is_traceback_filtering_enabled()
+    config.enable_flash_attention()
+    assert config.is_flash_attention_enabled() is True
+    config.disable_flash_attention()
+    assert config.is_flash_attention_enabled() is False
+    assert config.is_nnx_enabled() is False
