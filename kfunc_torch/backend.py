@@ -24,7 +24,7 @@ from .ops.tensor_functions import *  # noqa: F401,F403  the tensor functions (sh
 from .ops.tensor_functions import is_keras_tensor  # noqa: F401
 
 # "explicit" records whether the user chose the image format; Keras 1 code may switch the
-# default to channels_first only when nobody did (see layers/legacy.py).
+# default to channels_first only when nobody did (see legacy/layer_args.py).
 # The dict lives in _compat (a leaf module) so the engine reads floatx without importing us.
 _settings = _compat.backend_settings
 
@@ -56,7 +56,7 @@ def image_dim_ordering() -> str:
     Example: ``K.image_dim_ordering()`` -> ``'tf'``
     """
     # Keras 1 code that reads the ordering builds its shapes from the answer: keep it fixed
-    # (layers/legacy.py would otherwise switch Keras 1 code to 'th').
+    # (legacy/layer_args.py would otherwise switch Keras 1 code to 'th').
     _settings["dim_ordering_read"] = True
     return "th" if image_data_format() == "channels_first" else "tf"
 

@@ -1,6 +1,7 @@
 """Keras 1 spellings (KERAS_FACTS §5): renamed arguments table-driven over every layer class that
 exists, one DeprecationWarning per call, both spellings a TypeError; merge modes against torch;
 the Keras 1 conv forms; seed 003's code blocks build (in a subprocess, with keras aliased)."""
+import inspect
 import json
 import os
 import re
@@ -16,7 +17,8 @@ import torch
 import kfunc_torch
 from kfunc_torch import Input, Model, backend as K
 from kfunc_torch import layers as L
-from kfunc_torch.layers.legacy_tables import all_specs
+from kfunc_torch.legacy.rename import target
+from kfunc_torch.legacy.tables import all_specs
 
 # The seeds live in shared/ beside the repository (as in CI's checkout).
 SEED_003 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "seeds",
@@ -50,7 +52,7 @@ BASE = {"Dense": {"units": 4}, "Embedding": {"input_dim": 10, "output_dim": 3}, 
 def _base(name):
     if name in BASE:
         return dict(BASE[name])
-    if name.startswith(("Conv", "SeparableConv", "LocallyConnected")) and "LSTM" not in name:
+    if name.startswith(("Conv", "SeparableConv")):
         return {"filters": 4, "kernel_size": 3}
     if name.startswith("DepthwiseConv"):
         return {"kernel_size": 3}
@@ -64,12 +66,54 @@ def _base(name):
 def _cases():
     out = []
     for name, spec in sorted(all_specs().items()):
-        for old, target in spec["renames"].items():
-            if target is None:
+        for old, entry in spec["renames"].items():
+            if entry is None:
                 continue
-            new = target[0] if isinstance(target, tuple) else target
-            out.append(pytest.param(name, old, new, id=f"{name}-{old}"))
+            for new in target(entry).names:
+                out.append(pytest.param(name, old, new, id=f"{name}-{old}-{new}"))
     return out
+
+
+def _accepted(cls) -> set:
+    """The keyword arguments a layer class takes: its __init__'s, and where that passes **kwargs on,
+    its bases' (up to Layer, which takes the Keras base arguments)."""
+    from kfunc_torch.engine.layer import _LAYER_KWARGS
+    names = set()
+    for klass in cls.__mro__:
+        if klass is kfunc_torch.Layer:
+            return names | set(_LAYER_KWARGS) | {"name", "dtype", "trainable"}
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        params = inspect.signature(getattr(init, "__wrapped__", init)).parameters.values()
+        names |= {p.name for p in params if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            return names
+    return names
+
+
+@pytest.mark.parametrize("name", sorted(all_specs()))
+def test_every_table_names_a_class_and_only_arguments_it_takes(name):
+    # A table entry for a class that does not exist, or that maps to an argument the class lacks,
+    # turns a Keras 1 call into an error about an argument the user never wrote (issue 13:
+    # SeparableConv2D(init=...) complained about kernel_initializer).
+    cls = getattr(L, name, None)
+    assert cls is not None, f"legacy table for {name}, which kfunc_torch.layers lacks"
+    wrong = {old: target(e).names for old, e in all_specs()[name]["renames"].items()
+             if e is not None and not set(target(e).names) <= _accepted(cls)}
+    assert not wrong, f"{name}'s Keras 1 table maps to arguments {name} does not take: {wrong}"
+
+
+def test_separable_conv_init_sets_both_kernels():
+    with pytest.warns(DeprecationWarning, match="depthwise_initializer='he_normal', pointwise_initializer"):
+        layer = L.SeparableConv2D(8, 3, init="he_normal")
+    assert layer.get_config()["depthwise_initializer"] == layer.get_config()["pointwise_initializer"]
+    assert "HeNormal" in str(layer.get_config()["depthwise_initializer"])
+
+
+def _partners(name, old, new, value):
+    """The other modern arguments one old argument also sets (SeparableConv2D's init: both kernels)."""
+    return {n: value for n in target(all_specs()[name]["renames"][old]).names if n != new}
 
 
 def _config(layer):
@@ -80,16 +124,11 @@ def _config(layer):
 
 @pytest.mark.parametrize("name,old,new", _cases())
 def test_rename(name, old, new):
-    cls = getattr(L, name, None)
-    if cls is None:
-        pytest.skip(f"layers.{name} is not written yet")
+    cls = getattr(L, name)
     old_value, new_value = VALUES[old]
     base = _base(name)
     base.pop(new, None)
-    try:
-        modern = cls(**base, **{new: new_value})
-    except (TypeError, ValueError) as e:
-        pytest.skip(f"{name} does not take {new}= ({e})")
+    modern = cls(**base, **{new: new_value, **_partners(name, old, new, new_value)})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         legacy = cls(**base, **{old: old_value})

@@ -473,7 +473,7 @@ class SeparableConv2D(_SeparableConv):
     rank = 2
 
 
-# Keras 2 aliases (Keras 1 argument spellings belong to layers.legacy).
+# Keras 2 aliases (Keras 1 argument spellings belong to kfunc_torch.legacy).
 Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
 Convolution2DTranspose = Conv2DTranspose
 SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
