@@ -288,6 +288,14 @@ class Model(Trainer, Layer):
             self(*xs) if len(xs) > 1 else self(xs[0])
 
     # ------------------------------------------------------------------ presentation
+    def reset_states(self) -> None:
+        """Zero the carried states of every stateful layer in the model (Keras 2's ``Model.reset_states``;
+        nested models included). Example: ``model.reset_states()`` between two independent sequences."""
+        for layer in self._flatten_layers(include_self=False):
+            if getattr(layer, "stateful", False) is True and callable(getattr(layer, "reset_states", None)) \
+                    and not isinstance(layer, Model):
+                layer.reset_states()
+
     def export(self, filepath, format="onnx", verbose=None, input_signature=None, **kwargs):
         """Keras 3's ``model.export``: ``format="onnx"`` (ONNX Runtime and friends) or ``"torch"`` (a
         ``torch.export`` program, ``.pt2``); the batch axis stays dynamic. See ``kfunc_torch.export``.

@@ -276,8 +276,17 @@ class Bidirectional(Wrapper):
             return out + states
         return out[0] if len(out) == 1 else out
 
+    @property
+    def states(self):
+        """Both directions' carried states (forward's then backward's), or None (as Keras 3)."""
+        f, b = self.forward_layer.states, self.backward_layer.states
+        return tuple(list(f) + list(b)) if f and b else None
+
     def reset_states(self, states=None):
         """Reset the carried states of both directions (stateful layers only)."""
+        if not self.stateful:
+            raise AttributeError(f'Layer "{self.name}" is not stateful, so it has no states to reset; wrap a layer '
+                                 "created with stateful=True.")
         if states is None:
             self.forward_layer.reset_states()
             self.backward_layer.reset_states()
@@ -285,6 +294,8 @@ class Bidirectional(Wrapper):
             n = len(states) // 2
             self.forward_layer.reset_states(states[:n])
             self.backward_layer.reset_states(states[n:])
+
+    reset_state = reset_states
 
     def _saveable_children(self):
         return [("forward_layer", self.forward_layer), ("backward_layer", self.backward_layer)]

@@ -32,6 +32,7 @@ from ... import initializers as _initializers
 from ... import regularizers as _regularizers
 from ...engine.input_spec import InputSpec
 from ...engine.layer import Layer
+from .states import StatefulMixin
 
 # Keras 1 argument names of recurrent layers (KERAS_FACTS §5) and their Keras 2 names.
 _LEGACY = {"output_dim": "units", "init": "kernel_initializer", "inner_init": "recurrent_initializer",
@@ -75,7 +76,7 @@ def translate_legacy(cls_name: str, units, kwargs: dict):
     return units
 
 
-class RNNBase(Layer):
+class RNNBase(StatefulMixin, Layer):
     """Base of SimpleRNN, LSTM and GRU. Subclasses set ``_gates`` and ``_n_states`` and implement
     ``_bias_shape``, ``_bias_initializer``, ``_fused`` (or return None) and ``_step``."""
 
@@ -135,7 +136,6 @@ class RNNBase(Layer):
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self.supports_masking = True
         self.input_spec = InputSpec(ndim=3)
-        self._states = None  # stateful: the last batch's final states (detached)
 
     @property
     def state_size(self):
@@ -163,6 +163,10 @@ class RNNBase(Layer):
         # torch's kernels take two biases; Keras has one: the other is this zero buffer (not a weight).
         self.register_buffer("_zero_bias", torch.zeros(g, dtype=self.kernel.dtype), persistent=False)
         self.input_spec = InputSpec(ndim=3, axes={-1: d})
+        if self.stateful:
+            self._check_static_batch(input_shape[0])
+            self._create_states([torch.zeros(input_shape[0], self.units, dtype=self.kernel.dtype)
+                                 for _ in range(self._n_states)])
         self.built = True
 
     def _bias_shape(self):
@@ -190,19 +194,6 @@ class RNNBase(Layer):
         return out_mask
 
     # ------------------------------------------------------------------ states
-    def reset_states(self, states=None):
-        """Forget (or set to ``states``, a list of numpy arrays) the carried states of a stateful layer."""
-        if not self.stateful:
-            raise AttributeError(f'Layer "{self.name}" is not stateful; create it with stateful=True to carry '
-                                 "states between batches.")
-        if states is None:
-            self._states = None
-        else:
-            self._states = [torch.as_tensor(s, dtype=self.kernel.dtype, device=self.kernel.device)
-                            for s in (states if isinstance(states, (list, tuple)) else [states])]
-
-    reset_state = reset_states
-
     def _initial_states(self, x, initial_state):
         batch = x.shape[0]
         if initial_state is not None:
@@ -211,8 +202,9 @@ class RNNBase(Layer):
                 raise ValueError(f'{type(self).__name__} "{self.name}" has {self._n_states} state(s) '
                                  f"({'h, c' if self._n_states == 2 else 'h'}), but initial_state has {len(states)}.")
             return [s.to(x.dtype) for s in states]
-        if self.stateful and self._states is not None and self._states[0].shape[0] == batch:
-            return self._states
+        carried = self._carried_states(batch, x.device, x.dtype)
+        if carried is not None:
+            return carried
         return [x.new_zeros(batch, self.units) for _ in range(self._n_states)]
 
     # ------------------------------------------------------------------ call
@@ -252,8 +244,7 @@ class RNNBase(Layer):
                 outputs, new_states = self._fused_masked(x, states, run, mask)
         else:
             outputs, new_states = self._loop(x, states, mask, rec_keep)
-        if self.stateful:
-            self._states = [s.detach() for s in new_states]
+        self._keep_states(new_states)
         if self.return_sequences:
             output = outputs
         elif mask is not None and self.zero_output_for_mask:

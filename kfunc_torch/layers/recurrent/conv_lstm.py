@@ -50,13 +50,14 @@ from ...engine.input_spec import InputSpec
 from ...engine.layer import Layer
 from .. import _spatial as sp
 from .base import forget_bias_initializer
+from .states import StatefulMixin
 
 __all__ = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 
 _CONV_OPS = {2: F.conv2d, 3: F.conv3d}
 
 
-class _ConvLSTM(Layer):
+class _ConvLSTM(StatefulMixin, Layer):
     """Rank-generic ConvLSTM (subclasses set ``rank``)."""
 
     _keras_vars_path = "cell/vars"  # Keras keeps these weights in the layer's cell
@@ -114,7 +115,6 @@ class _ConvLSTM(Layer):
         self.supports_masking = True
         self.input_spec = InputSpec(ndim=r + 3)
         self._generator = torch.Generator().manual_seed(int(seed)) if seed is not None else None
-        self._states = None  # stateful: the last call's final states (torch layout, detached)
         # torch-side arguments (rank 1 gains a unit leading dimension)
         self._op = _CONV_OPS[max(r, 2)]
         self._t_kernel = sp.torch_tuple(self.kernel_size, 1)
@@ -168,6 +168,11 @@ class _ConvLSTM(Layer):
             self.bias = None
         axis = -1 if self.data_format == "channels_last" else 2
         self.input_spec = InputSpec(ndim=self.rank + 3, axes={axis: cin})
+        if self.stateful:
+            self._check_static_batch(input_shape[0])
+            shape = self._state_shape(tuple(input_shape))
+            if None not in shape:  # unknown spatial sizes: created at the first call
+                self._create_states([torch.zeros(shape, dtype=self.kernel.dtype) for _ in range(2)])
         self.built = True
 
     def _bias_init(self):
@@ -212,20 +217,6 @@ class _ConvLSTM(Layer):
         return [self.filters, self.filters]
 
     # ------------------------------------------------------------------ states
-    def reset_states(self, states=None):
-        """Forget (or set to ``states``: [h, c] arrays in the layer's data format) the carried states of a
-        stateful layer."""
-        if not self.stateful:
-            raise AttributeError(f'Layer "{self.name}" is not stateful; create it with stateful=True to carry '
-                                 "states between batches.")
-        if states is None:
-            self._states = None
-        else:
-            self._states = [self._state_to_torch(torch.as_tensor(s, dtype=self.kernel.dtype, device=self.kernel.device))
-                            for s in states]
-
-    reset_state = reset_states
-
     def _state_to_torch(self, s):
         return sp.to_torch(s, self.rank, self.data_format).contiguous(memory_format=self._memory_format(
             max(self.rank, 2) + 2))
@@ -308,8 +299,7 @@ class _ConvLSTM(Layer):
                 out = prev_out = torch.where(m, h_new, prev_out)
             if self.return_sequences:
                 outputs.append(sp.from_torch(out, self.rank, fmt))
-        if self.stateful:
-            self._states = [h.detach(), c.detach()]
+        self._keep_states([sp.from_torch(h, self.rank, fmt), sp.from_torch(c, self.rank, fmt)])
         if self.return_sequences:
             output = torch.stack(outputs, 1) if outputs else zx.new_zeros(
                 (batch, 0) + tuple(sp.from_torch(h, self.rank, fmt).shape[1:]))
@@ -359,8 +349,14 @@ class _ConvLSTM(Layer):
                                  f"(batch, spatial output, filters in {self.data_format}); received "
                                  f"{[tuple(sp.from_torch(s, self.rank, self.data_format).shape) for s in states]}.")
             return states
-        if self.stateful and self._states is not None and tuple(self._states[0].shape) == shape:
-            return self._states
+        carried = self._carried_states(shape[0], zx.device, zx.dtype)
+        if carried is not None:
+            states = [self._state_to_torch(s) for s in carried]
+            if tuple(states[0].shape) != shape:
+                raise ValueError(f'{type(self).__name__} "{self.name}" is stateful, and its states have shape '
+                                 f"{tuple(carried[0].shape)}, which does not fit this input (its states would have "
+                                 f"torch shape {shape}). Feed inputs of one spatial size, or reset_states(states).")
+            return states
         mf = self._memory_format(len(shape))
         return [zx.new_zeros(shape).contiguous(memory_format=mf) for _ in range(2)]
 

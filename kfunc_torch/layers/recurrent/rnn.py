@@ -31,6 +31,7 @@ from torch.utils import _pytree as pytree
 
 from ...engine.layer import Layer, call_accepts
 from .cells import _is_nested
+from .states import StatefulMixin
 
 __all__ = ["RNN", "StackedRNNCells"]
 
@@ -171,7 +172,7 @@ def _cell_from_config(spec, custom_objects=None):
 
 
 # ============================================================================ RNN
-class RNN(Layer):
+class RNN(StatefulMixin, Layer):
     """Keras's generic recurrent layer: runs ``cell`` over the time axis of (batch, time, features).
 
     ``cell``: a cell (any layer with ``state_size`` and ``call(inputs, states)`` returning
@@ -228,20 +229,12 @@ class RNN(Layer):
         self.unroll = bool(unroll)  # accepted for compatibility
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self.supports_masking = True
-        self._states = None  # stateful: the last call's final states (detached leaves)
 
     @property
     def state_size(self):
         """The cell's state sizes as a list (one entry per state; nested for stacked cells)."""
         s = self.cell.state_size
         return [s] if isinstance(s, int) else list(s)
-
-    @property
-    def states(self):
-        """A stateful layer's carried states (None before the first call or after reset_states())."""
-        if self._states is None:
-            return None
-        return pytree.tree_unflatten(list(self._states), self._state_spec())
 
     # ------------------------------------------------------------------ build and shapes
     def build(self, input_shape):
@@ -252,6 +245,10 @@ class RNN(Layer):
             raise ValueError(f'RNN "{self.name}" expects input of shape (batch, time, features); received input '
                              f"shape {input_shape}.")
         _build_cell(self.cell, (input_shape[0],) + input_shape[2:])
+        if self.stateful:
+            self._check_static_batch(input_shape[0])
+            self._create_states([torch.as_tensor(s).detach().clone()
+                                 for s in pytree.tree_leaves(self.get_initial_state(input_shape[0]))])
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -290,19 +287,6 @@ class RNN(Layer):
         return [[torch.zeros(batch_size, d) for d in s] if _is_nested(s) else torch.zeros(batch_size, s)
                 for s in self.state_size]
 
-    def reset_states(self, states=None):
-        """Forget (or set to ``states``, arrays matching ``state_size``) a stateful layer's states."""
-        if not self.stateful:
-            raise AttributeError(f'Layer "{self.name}" is not stateful; create it with stateful=True to carry '
-                                 "states between batches.")
-        if states is None:
-            self._states = None
-        else:
-            leaves = pytree.tree_leaves(states if _is_nested(states) else [states])
-            self._states = [torch.as_tensor(s, dtype=torch.float32) for s in leaves]
-
-    reset_state = reset_states
-
     def _initial_leaves(self, x, initial_state):
         """The initial states as a flat list of (batch, size) tensors on x's device and dtype."""
         n = len(pytree.tree_leaves(self.state_size))
@@ -311,10 +295,10 @@ class RNN(Layer):
             if len(leaves) != n:
                 raise ValueError(f'RNN "{self.name}": its cell has {n} state tensor(s) (state_size='
                                  f"{self.state_size}), but initial_state has {len(leaves)}.")
-        elif self.stateful and self._states is not None and self._states[0].shape[0] == x.shape[0]:
-            leaves = self._states
         else:
-            leaves = pytree.tree_leaves(self.get_initial_state(x.shape[0]))
+            leaves = self._carried_states(x.shape[0], x.device, x.dtype)
+            if leaves is None:
+                leaves = pytree.tree_leaves(self.get_initial_state(x.shape[0]))
         return [torch.as_tensor(s).to(device=x.device, dtype=x.dtype) for s in leaves]
 
     def _reset_cell_dropout(self):
@@ -370,8 +354,7 @@ class RNN(Layer):
                     outputs.append(out)
         finally:
             self._reset_cell_dropout()
-        if self.stateful:
-            self._states = [s.detach() for s in leaves]
+        self._keep_states(leaves)
         output = torch.stack(outputs, 1) if self.return_sequences else prev_out
         if self.return_state:
             return [output] + list(pytree.tree_unflatten(leaves, spec))
