@@ -124,3 +124,46 @@ def test_traceback_and_flash_attention_flags():
     config.disable_flash_attention()
     assert config.is_flash_attention_enabled() is False
     assert config.is_nnx_enabled() is False
+
+
+# ---------------------------------------------------------------- Sequential.predict_classes / predict_proba
+def _with_weights(units, activation, rng):
+    model = Sequential([Dense(units, activation=activation, input_shape=(4,))])
+    kernel, bias = rng.normal(size=(4, units)).astype("float32"), rng.normal(size=(units,)).astype("float32")
+    model.set_weights([kernel, bias])
+    return model, kernel, bias
+
+
+def test_predict_classes_multiclass_is_argmax_with_the_keras2_warning():
+    rng = np.random.default_rng(1)
+    model, kernel, bias = _with_weights(5, "softmax", rng)
+    x = rng.normal(size=(40, 4)).astype("float32")
+    with pytest.warns(UserWarning, match=r"`model.predict_classes\(\)` is deprecated and will be removed after "
+                                          r"2021-01-01. Please use instead:\* `np.argmax\(model.predict\(x\), axis=-1\)`"):
+        classes = model.predict_classes(x, batch_size=7)
+    np.testing.assert_array_equal(classes, np.argmax(x @ kernel + bias, axis=-1))
+    assert classes.shape == (40,)
+
+
+def test_predict_classes_binary_thresholds_at_half_as_int32_column():
+    rng = np.random.default_rng(2)
+    model, kernel, bias = _with_weights(1, "sigmoid", rng)
+    x = rng.normal(size=(30, 4)).astype("float32")
+    with pytest.warns(UserWarning):
+        classes = model.predict_classes(x)
+    assert classes.dtype == np.int32 and classes.shape == (30, 1)
+    np.testing.assert_array_equal(classes, (x @ kernel + bias > 0).astype("int32"))
+
+
+def test_predict_proba_returns_predict_and_warns_on_values_outside_0_1(recwarn):
+    rng = np.random.default_rng(3)
+    model, kernel, bias = _with_weights(3, "softmax", rng)
+    x = rng.normal(size=(6, 4)).astype("float32")
+    probs = model.predict_proba(x)
+    np.testing.assert_allclose(probs, model.predict(x), atol=1e-6)
+    messages = [str(w.message) for w in recwarn]
+    assert any("`model.predict_proba()` is deprecated" in m for m in messages)
+    assert not any("invalid probability" in m for m in messages)
+    linear, _, _ = _with_weights(3, None, rng)
+    with pytest.warns(UserWarning, match="Network returning invalid probability values"):
+        linear.predict_proba(x * 10)

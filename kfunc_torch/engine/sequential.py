@@ -18,11 +18,12 @@ from .. import _compat
 from . import registry
 from .functional import Model
 from .input_layer import InputLayer
+from .keras2_methods import Keras2SequentialMethods
 from .keras_tensor import KerasTensor
 from .layer import Layer
 
 
-class Sequential(Model):
+class Sequential(Keras2SequentialMethods, Model):
     """A linear stack of layers. Example: ``Sequential([Dense(32, input_shape=(64,)), Dense(10)])``."""
     def __init__(self, layers=None, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
