@@ -28,6 +28,12 @@ _DTYPES = {
     "int8": torch.int8, "uint8": torch.uint8, "int16": torch.int16, "int32": torch.int32,
     "int64": torch.int64, "int": torch.int64, "bool": torch.bool, "complex64": torch.complex64,
 }
+# torch has no string dtype. A symbolic string input (Input(dtype="string"), fed to StringLookup or
+# TextVectorization) is marked with torch's otherwise unused bits8 dtype; its data stays a numpy array
+# of Python strings, which only the string-taking preprocessing layers read.
+STRING = torch.bits8
+_DTYPES["string"] = STRING
+_DTYPES["str"] = STRING
 
 
 def to_torch_dtype(dtype) -> torch.dtype:
@@ -39,14 +45,17 @@ def to_torch_dtype(dtype) -> torch.dtype:
     if isinstance(dtype, str) and dtype in _DTYPES:
         return _DTYPES[dtype]
     try:
-        return _DTYPES[np.dtype(dtype).name]
+        np_dtype = np.dtype(dtype)
+        if np_dtype.kind in "USO":  # str, bytes, object arrays: strings
+            return STRING
+        return _DTYPES[np_dtype.name]
     except (TypeError, KeyError):
         raise ValueError(f"Unknown dtype {dtype!r}. Expected one of: {', '.join(sorted(_DTYPES))}.") from None
 
 
 def dtype_name(dtype: torch.dtype) -> str:
     """Keras's name of a torch dtype. Example: ``dtype_name(torch.float32)`` gives ``'float32'``."""
-    return str(dtype).replace("torch.", "")
+    return "string" if dtype is STRING else str(dtype).replace("torch.", "")
 
 
 class KerasHistory(NamedTuple):

@@ -551,6 +551,8 @@ def _make_outputs(shape, dtype):
 def _to_tensor(value, device):
     """numpy arrays and Python lists become tensors on ``device`` (floats as float32, as Keras's floatx)."""
     if isinstance(value, np.ndarray):
+        if value.dtype.kind in "USO":  # strings stay numpy: only string-taking layers (StringLookup) read them
+            return value
         t = torch.from_numpy(np.ascontiguousarray(value))
         if t.dtype == torch.float64:
             t = t.float()

@@ -18,6 +18,7 @@ from .embedding import *       # noqa: F401,F403  Embedding, Masking, Identity
 from .recurrent import *       # noqa: F401,F403  RNN, cells, SimpleRNN, LSTM, GRU, ConvLSTM1D/2D/3D
 from .wrappers import *        # noqa: F401,F403  Bidirectional, TimeDistributed
 from .attention import *       # noqa: F401,F403
+from .preprocessing import *  # noqa: F401,F403  Normalization, Rescaling, Resizing, StringLookup, ...
 from .legacy import *          # noqa: F401,F403  Keras 1 names (merge, Convolution2D, ...)
 
 from ..engine import registry as _registry
