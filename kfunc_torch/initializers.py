@@ -194,6 +194,12 @@ def get(identifier):
         return cls()
     if isinstance(identifier, dict):
         return _BY_NAME[identifier["class_name"]].from_config(identifier.get("config", {}))
+    if isinstance(identifier, type):
+        if issubclass(identifier, Initializer):
+            return identifier()  # Keras instantiates an initializer class given in place of an instance
+        raise TypeError(f"Could not interpret initializer {identifier.__name__!r}: it is a class that is not an "
+                        "Initializer (e.g. a layer class). Expected an initializer name ('glorot_uniform'), an "
+                        "Initializer instance (initializers.HeNormal()), or a function (shape, dtype) -> tensor.")
     if callable(identifier):
         return identifier
     raise TypeError(f"Could not interpret initializer {identifier!r}: expected a name or a callable.")

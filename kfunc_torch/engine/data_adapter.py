@@ -20,6 +20,8 @@ import warnings
 import numpy as np
 import torch
 
+from . import data_checks as _checks
+
 
 def reject_symbolic(data, what: str) -> None:
     """A KerasTensor (an Input or a layer output) given as data: a clear error, not a confusing one.
@@ -57,6 +59,9 @@ def to_list(data, names, what, model_name):
                                  f"were passed as {what}. Pass one array per {what[:-1]} (a list in this order, "
                                  "or a dict by name).")
             return list(data)
+    if len(names) > 1:
+        raise ValueError(f"Model {model_name!r} has {len(names)} {what} {names}, but 1 array was passed as {what}. "
+                         f"Pass one array per {what[:-1]}: a list in this order, or a dict by name.")
     return [data]
 
 
@@ -148,16 +153,26 @@ class ArrayData:
     def __init__(self, model, x, y, sample_weight=None, batch_size=32, target_dtypes=None, class_weight=None,
                  device=None, check=True):
         device = device if device is not None else model._device()
+        _checks.check_batch_size(batch_size)
         xs = to_list(x, input_names(model, x), "inputs", model.name)
+        xs = [np.asarray(a) if not isinstance(a, torch.Tensor) and not hasattr(a, "shape") else a for a in xs]
+        if _graph(model):
+            xs = [_checks.adjust_rank(tuple(t.shape), a) for t, a in zip(model.inputs, xs)]
         if check:
-            check_shapes(model, [np.asarray(a) if not isinstance(a, torch.Tensor) and not hasattr(a, "shape") else a
-                                 for a in xs])
+            check_shapes(model, xs)
+        for a in xs:
+            if isinstance(a, torch.Tensor):
+                _checks.check_device(a, device, "The input data")
         self.xs = [as_tensor(a, dt, device) for a, dt in zip(xs, input_dtypes(model, len(xs)))]
         self.ys = None
         if y is not None:
             ys = to_list(y, output_names(model), "outputs", model.name)
+            for a, name in zip(ys, output_names(model)):
+                if a is not None:
+                    _checks.reject_string_targets(a, name)
             dts = target_dtypes or [torch.float32] * len(ys)
             self.ys = [None if a is None else as_tensor(a, dt, device) for a, dt in zip(ys, dts)]
+            _checks.check_target_widths(model, self.ys)
         self.sws = None
         if sample_weight is not None:
             outs = output_names(model)
@@ -176,6 +191,7 @@ class ArrayData:
                     sws[i] = w if sws[i] is None else sws[i] * w
             self.sws = sws
         self.n = check_lengths(self.xs + (self.ys or []) + [s for s in (self.sws or []) if s is not None], "data")
+        _checks.check_not_empty(self.n)
         self.batch_size = batch_size or 32
         self.device = device
 

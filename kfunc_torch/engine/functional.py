@@ -26,6 +26,7 @@ from .. import _compat
 from ..saving.archive import save_model
 from ..saving.config import to_json
 from ..saving.saving_api import load_weights, save_weights
+from . import data_checks as _checks
 from . import registry
 from .factory_device import running_on
 from .graph import GraphPlan, layers_in_keras_order
@@ -220,7 +221,13 @@ class Model(Trainer, Layer):
             values = [args[0]]
         else:
             values = self._input_values(args)
-        outs = self._plan.run(values, training)
+        try:
+            outs = self._plan.run(values, training)
+        except (RuntimeError, IndexError, ValueError) as e:
+            clear = _checks.explain_call_failure(self, values)
+            if clear is None:
+                raise
+            raise clear from e
         return self._pack_outputs(outs)
 
     def call(self, inputs, training=None, mask=None):

@@ -86,7 +86,21 @@ class Embedding(Layer):
     def call(self, inputs):
         if inputs.dtype not in (torch.int32, torch.int64):
             inputs = inputs.long()  # Keras casts float ids to int
-        return F.embedding(inputs, self.embeddings)
+        if inputs.is_cuda:  # a device-side check: no host sync; fails as a CUDA assert naming no layer
+            torch._assert_async(((inputs >= 0) & (inputs < self.input_dim)).all())
+        try:
+            return F.embedding(inputs, self.embeddings)
+        except IndexError:  # on CPU torch checks the ids itself; only the failure pays for the message
+            raise self._id_error(inputs) from None
+
+    def _id_error(self, ids):
+        bad = ids[(ids < 0) | (ids >= self.input_dim)]
+        fix = ("ids must be >= 0: re-index the data (Keras reserves no negative ids)" if int(bad.min()) < 0 else
+               f"set input_dim to at least the largest id + 1 ({int(ids.max()) + 1}), or clip/re-index the data "
+               "(Tokenizer(num_words=n) ids go up to n - 1)")
+        return ValueError(f"Embedding layer {self.name!r} has input_dim={self.input_dim} (ids 0..{self.input_dim - 1}), "
+                          f"but received id {int(bad[0])} ({bad.numel()} out of range, from {int(bad.min())} to "
+                          f"{int(bad.max())}). Fix: {fix}.")
 
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:

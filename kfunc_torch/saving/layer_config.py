@@ -27,7 +27,8 @@ _QUIET_KEYS = {"quantization_config", "optional", "ragged", "lora_rank", "lora_a
                "autocast", "zero_output_for_mask", "seed", "input_axes", "output_axes", "synchronized",
                "sparse", "dtype", "batch_input_shape", "trainable", "name", "unroll", "implementation",
                "time_major", "compile_config", "registered_name", "module", "use_legacy_config",
-               "renorm_clipping", "renorm_momentum"}  # only used when "renorm" is on (which warns)
+               "renorm_clipping", "renorm_momentum",  # only used when "renorm" is on (which warns)
+               "function_type", "output_shape_type", "mask_type"}  # Keras 2 Lambda: how its function was stored
 _OBJECT_KINDS = {"initializer": "initializers", "regularizer": "regularizers", "constraint": "constraints"}
 
 
@@ -220,6 +221,11 @@ def clean_layer_config(cls, config: dict, custom_objects=None, safe_mode: bool =
                 config[key] = activations.get(value)
         elif key in ("function", "output_shape", "mask") and isinstance(value, dict) and "class_name" in value:
             config[key] = deserialize_function(value, safe_mode, custom_objects, where=f'Lambda "{config.get("name")}"')
+        elif key in ("function", "output_shape", "mask") and isinstance(value, (list, tuple)) and len(value) == 3:
+            # Keras 2 (HDF5 files): [base64 bytecode, defaults, closure], with f"{key}_type" == "lambda"
+            code, defaults, closure = value
+            stored = {"class_name": "__lambda__", "config": {"code": code, "defaults": defaults, "closure": closure}}
+            config[key] = deserialize_function(stored, safe_mode, custom_objects, where=f'Lambda "{config.get("name")}"')
         elif _is_layer_entry(value, custom_objects):
             config[key] = _nested_layer(cls, value, custom_objects, safe_mode)
     accepted, open_kw = _init_params(cls)

@@ -1,0 +1,111 @@
+"""Checks on fit/evaluate/predict data, run once before the first step, and Keras's one-axis input rule.
+
+Each check raises at the earliest point with what happened, what was expected, what was received and the
+fix, instead of a torch error some batches later.
+
+Example::
+
+    >>> check_batch_size(0)
+    Traceback (most recent call last):
+    ValueError: batch_size must be a positive integer (or None for 32); received batch_size=0. ...
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def adjust_rank(expected: tuple, a):
+    """Keras's rule for data one axis off an Input's shape, applied to one array.
+
+    Data with one extra trailing axis of size 1 is squeezed (x of shape (N, 8, 1) for ``Input((8,))``);
+    data one axis short gains a trailing axis when the Input's last axis is 1 (x of shape (N,) for
+    ``Input((1,))``). Anything else is returned unchanged (and later refused by the shape check).
+    """
+    shape = tuple(a.shape)
+    if len(shape) == len(expected) + 1 and shape and shape[-1] == 1:
+        return a.reshape(shape[:-1])
+    if len(shape) == len(expected) - 1 and expected[-1] == 1:
+        return a.reshape(shape + (1,))
+    return a
+
+
+def check_batch_size(batch_size) -> None:
+    """A positive integer or None; ``batch_size=0`` must not silently become 32."""
+    if batch_size is None:
+        return
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer (or None for 32); received "
+                         f"batch_size={batch_size!r}. Pass e.g. batch_size=32.")
+
+
+def check_not_empty(n: int) -> None:
+    """Training or evaluating on zero samples is a mistake upstream (an empty filter, a wrong split)."""
+    if n == 0:
+        raise ValueError("The data has 0 samples (its arrays have length 0 in their first dimension). "
+                         "Expected at least one sample: check how the arrays were built or filtered.")
+
+
+def reject_string_targets(a, name: str) -> None:
+    """Keras losses need numbers; string class labels must be mapped to ids first."""
+    kind = getattr(getattr(a, "dtype", None), "kind", None)
+    if kind in ("U", "S") or (kind == "O" and np.asarray(a).size and isinstance(np.asarray(a).flat[0], str)):
+        sample = np.asarray(a).ravel()[:3].tolist()
+        raise TypeError(f"The targets for output {name!r} are strings (e.g. {sample}); losses need numbers. Map "
+                        "the labels to integer class ids first, e.g. `classes, y = np.unique(labels, "
+                        "return_inverse=True)` or a StringLookup layer, and use a sparse_categorical loss.")
+
+
+def check_target_widths(model, ys) -> None:
+    """Crossentropy targets must be as wide as the output they are compared with, element by element."""
+    compiled = getattr(model, "_compiled_loss", None)
+    outputs = getattr(model, "outputs", None)
+    if compiled is None or not outputs or ys is None:
+        return
+    from . import compile_utils as _cu
+    from .. import losses as _losses
+    elementwise = ((_losses.binary_crossentropy, _losses.BinaryCrossentropy),
+                   (_losses.categorical_crossentropy, _losses.CategoricalCrossentropy))
+    for entry in compiled.entries:
+        y = ys[entry.index] if entry.index < len(ys) else None
+        if y is None or not _cu._is_loss(entry.fn, *elementwise):
+            continue
+        want = tuple(outputs[entry.index].shape)
+        got = tuple(y.shape)
+        if len(got) == len(want) and want[-1] is not None and got[-1] != want[-1]:
+            name = compiled.output_names[entry.index]
+            loss = getattr(entry.fn, "__name__", type(entry.fn).__name__)
+            fix = ("one-hot targets need an output of that width (e.g. Dense(%d, activation='softmax'))" % got[-1]
+                   if want[-1] == 1 else "use targets of width %d (e.g. to_categorical(y, %d))" % (want[-1], want[-1]))
+            raise ValueError(f"Targets for output {name!r} have shape {got}, but the output has shape {want}; "
+                             f"{loss} compares them element by element, so their last dimensions must match. "
+                             f"Fix: {fix}.")
+
+
+def check_device(t: torch.Tensor, device, what: str) -> None:
+    """Data on the meta device (or one torch cannot copy from) is refused before a step runs."""
+    if t.is_meta:
+        raise ValueError(f"{what} is a tensor on the 'meta' device (it has a shape but no values), but the model is "
+                         f"on {device}. Pass real data: a numpy array or a tensor on {device}.")
+
+
+def explain_call_failure(model, values):
+    """After a direct ``model(x)`` failed inside a layer: a clear error when the inputs do not fit the model.
+
+    Called only on the error path, so the forward pass pays nothing for it. Returns None when the inputs
+    look right (the original error then stands).
+    """
+    for t, name, v in zip(model.inputs, model.input_names, values):
+        if not isinstance(v, torch.Tensor):
+            continue
+        expected = tuple(t.shape)
+        got = tuple(v.shape)
+        if len(got) != len(expected) or any(e is not None and e != g for e, g in zip(expected[1:], got[1:])):
+            return ValueError(f"Model {model.name!r} was called on a tensor of shape {got} for input {name!r}, which "
+                              f"expects shape {expected}. Reshape the data so that all dimensions after the first "
+                              "(the samples) match the Input.")
+        device = model._device()
+        if v.device.type != device.type:
+            return ValueError(f"Model {model.name!r} is on {device}, but input {name!r} is a tensor on {v.device}. "
+                              f"Move one to the other: `x.to({str(device)!r})` or `model.to(x.device)`.")
+    return None

@@ -1,0 +1,61 @@
+"""The published-Keras corpus (``../shared/corpus``): every program that counts runs unmodified on kfunc_torch.
+
+The corpus runner runs each program as ``python -m kfunc_torch run PROGRAM`` in its own process and scratch
+folder, with a fake Keras dataset cache, and checks the "Trainable params" figures against what real Keras
+printed (``refs.json``). It runs the *installed* kfunc_torch (it strips PYTHONPATH), which in CI is this clone.
+
+One runner process for the whole corpus (the fake datasets are made once), one test per program, so a
+report names each program that fails and its last error. Programs that do not run yet are listed in
+``NOT_YET`` with the issue that covers them; they are expected failures, and one that starts passing shows
+as XPASS so the list can shrink.
+
+    KFUNC_CORPUS=/path/to/corpus python -m pytest -m slow tests/test_corpus.py
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = Path(os.environ.get("KFUNC_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+# Programs that fail today, with what they need. Keep this list honest: remove a line when it passes.
+NOT_YET = {
+}
+
+
+def _counted_programs():
+    manifest = CORPUS / "manifest.tsv"
+    if not manifest.exists():
+        return []
+    lines = [line.rstrip("\n").split("\t") for line in manifest.read_text().splitlines()
+             if line and not line.startswith("#")]
+    header, rows = lines[0], [dict(zip(lines[0], r)) for r in lines[1:]]
+    assert "id" in header and "excluded" in header, header
+    return [r["id"] for r in rows if not r.get("excluded")]
+
+
+PROGRAMS = _counted_programs()
+
+
+@pytest.fixture(scope="module")
+def corpus_results(tmp_path_factory):
+    out = tmp_path_factory.mktemp("corpus") / "results.json"
+    proc = subprocess.run([sys.executable, str(CORPUS / "run.py"), "--json", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=40 * 60)
+    assert out.exists(), f"the corpus runner wrote no results:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return {r["id"]: r for r in json.loads(out.read_text())}
+
+
+@pytest.mark.skipif(not PROGRAMS, reason=f"the corpus is not here ({CORPUS}); set KFUNC_CORPUS")
+@pytest.mark.parametrize("program", [
+    pytest.param(p, marks=pytest.mark.xfail(reason=NOT_YET[p], strict=False)) if p in NOT_YET else p
+    for p in PROGRAMS] or ["none"])
+def test_corpus_program_runs(program, corpus_results):
+    result = corpus_results[program]
+    assert result["ok"], f"{program} failed after {result['wall_s']} s: {result['error']}"
