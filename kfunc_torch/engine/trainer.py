@@ -22,6 +22,7 @@ from torch.nn.modules import module as _torch_module
 
 from .. import callbacks as _callbacks
 from .. import config as _keras_config
+from .. import distributed as _distributed
 from .. import mixed_precision as _mp
 from .. import optimizers as _optimizers
 from . import data_adapter as _data
@@ -123,7 +124,8 @@ class Trainer:
                 self._loss_fn = torch.compile(self._forward_and_loss)
             except Exception as e:  # no compiler available: run eagerly
                 warnings.warn(f"jit_compile=True: torch.compile failed ({e}); running eagerly.", stacklevel=3)
-        self._train_fn = self._train_step
+        rep = _distributed.replicas(self)  # several processes: the replicated step (kfunc_torch/distributed)
+        self._train_fn = self._train_step if rep is None else rep.train_step(self)
 
     def _run_model(self, xs, training):
         if len(xs) == 1:
@@ -190,6 +192,8 @@ class Trainer:
 
     @torch.no_grad()
     def _track(self, ys, sws, outs, total, parts, batch_size):
+        if not batch_size:  # a rank's empty share of a short last batch
+            return
         values = torch.stack([total.detach()] + [p.detach() for p in parts]) if self._compiled_loss.multi \
             else total.detach()
         if self._loss_sum is None:
@@ -201,8 +205,12 @@ class Trainer:
             pred = outs[e.index].detach()
             e.metric.update_state(ys[e.index], pred, sws[e.index] if e.weighted and sws is not None else None)
 
-    def _results(self, prefix=""):
-        """The running averages as a dict of floats (one device-to-host copy for all of them)."""
+    def _results(self, prefix="", replicas=None):
+        """The running averages as a dict of floats (one device-to-host copy for all of them); with
+        ``replicas``, over every rank's rows."""
+        if replicas is not None:
+            with replicas.reduced(self):
+                return self._results(prefix)
         if self._loss_sum is None:
             return {}
         losses = (self._loss_sum / self._loss_count).reshape(-1)
@@ -236,6 +244,7 @@ class Trainer:
         self._assert_compiled("fit")
         if not isinstance(epochs, int) or epochs < 0:
             raise ValueError(f"fit(): epochs must be a non-negative integer; received epochs={epochs!r}.")
+        rep = _distributed.replicas(self)  # under torchrun: data parallelism (kfunc_torch/distributed)
         train = self._make_data(x, y, sample_weight, batch_size, class_weight, steps_per_epoch, shuffle)
         val = None
         if validation_split and validation_data is None:
@@ -246,6 +255,10 @@ class Trainer:
             val.batch_size = validation_batch_size or train.batch_size
         elif validation_data is not None:
             val = self._validation_source(validation_data, validation_batch_size or batch_size, validation_steps)
+        if rep is not None:  # this rank's share of each global batch; rank 0 prints and writes
+            seed = rep.new_seed()
+            train, val = rep.shard(train, "fit()", seed), rep.shard(val, "fit() validation data")
+            verbose, callbacks = rep.for_this_rank(verbose, callbacks)
         steps = steps_per_epoch or train.steps()
         epochs, steps_per_epoch, steps = _keras_config.fit_caps(epochs, steps_per_epoch, steps)  # keras.config.set_max_*
 
@@ -262,6 +275,8 @@ class Trainer:
         if self._train_fn is None:
             self._prepare_training(train)
         train_step = self._train_fn
+        if rep is not None:
+            rep.begin_fit(self)  # every rank starts from rank 0's weights
         was_training = self.training
         self.stop_training = False
         logs = {}
@@ -282,10 +297,12 @@ class Trainer:
                         cb.batch("train", "end", step, _callbacks.LazyLogs(self._results))
                     if self.stop_training:
                         break
-                logs = self._results()  # the epoch's running averages (host sync, once per epoch)
+                logs = self._results(replicas=rep)  # the epoch's running averages (host sync, once per epoch)
+                if rep is not None:
+                    rep.end_epoch(self)
                 if val is not None and _should_validate(epoch, validation_freq):
                     self.eval()
-                    logs.update(self._test_loop(val, validation_steps, None, prefix="val_"))
+                    logs.update(self._test_loop(val, validation_steps, None, prefix="val_", replicas=rep))
                 logs = self._order_logs(logs)
                 cb.call("on_epoch_end", epoch, logs)
                 if self.stop_training:
@@ -293,6 +310,8 @@ class Trainer:
         finally:
             self.train(was_training)
         cb.call("on_train_end", logs)
+        if rep is not None:
+            rep.end_fit()
         return self.history
 
     def _order_logs(self, logs):
@@ -328,7 +347,7 @@ class Trainer:
 
     # ================================================================== evaluate
     @torch.no_grad()
-    def _test_loop(self, data, steps, cb, prefix=""):
+    def _test_loop(self, data, steps, cb, prefix="", replicas=None):
         self._reset_trackers()
         want = cb is not None and cb.wants_batches("test")
         with _mp.autocast_context(self._device()):
@@ -339,7 +358,7 @@ class Trainer:
                 self._track(ys, sws, outs, total, parts, xs[0].shape[0])
                 if want:
                     cb.batch("test", "end", step, _callbacks.LazyLogs(self._results))
-        return self._results(prefix)
+        return self._results(prefix, replicas)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None, steps=None, callbacks=None,
                  max_queue_size=10, workers=1, use_multiprocessing=False, return_dict=False, **kwargs):
@@ -348,7 +367,11 @@ class Trainer:
         Example: ``loss, acc = model.evaluate(x_test, y_test, batch_size=128)``.
         """
         self._assert_compiled("evaluate")
+        rep = _distributed.replicas(self)
         data = self._make_data(x, y, sample_weight, batch_size, None, steps, False)
+        if rep is not None:  # this rank's share of each batch; the logs are the group's
+            data = rep.shard(data, "evaluate()")
+            verbose, callbacks = rep.for_this_rank(verbose, callbacks)
         if self._train_fn is None:
             self._prepare_training()
         cbs = list(callbacks or [])
@@ -359,7 +382,7 @@ class Trainer:
         self.eval()
         try:
             cb.call("on_test_begin", None)
-            logs = self._test_loop(data, steps, cb)
+            logs = self._test_loop(data, steps, cb, replicas=rep)
             cb.call("on_test_end", logs)
         finally:
             self.train(was_training)
@@ -377,10 +400,15 @@ class Trainer:
         Example: ``probs = model.predict(x_test, batch_size=256)``.
         """
         _data.reject_symbolic(x, "predict()")
-        if _data.is_iterable_source(x):
+        rep = None
+        if _data.is_iterable_source(x):  # (under torchrun every rank predicts all of an iterable)
             data = _data.IterData(self, x, batch_size, False, None, steps)
         else:
+            rep = _distributed.replicas(self)
             data = _data.ArrayData(self, x, None, None, batch_size or 32)
+            if rep is not None:  # each rank predicts a block of rows; gathered in order below
+                data = rep.predict_part(data)
+                verbose, callbacks = rep.for_this_rank(verbose, callbacks)
         cbs = list(callbacks or [])
         if verbose:
             cbs.insert(0, _callbacks.ProgbarLogger(verbose=verbose))
@@ -400,6 +428,8 @@ class Trainer:
             cb.call("on_predict_end", None)
         finally:
             self.train(was_training)
+        if rep is not None:
+            chunks = [[t] for t in rep.gather_predictions(self, data, chunks)]
         if chunks is None:
             raise ValueError("predict() received no data (0 samples or 0 steps).")
         arrays = [torch.cat(c).cpu().numpy() for c in chunks]

@@ -100,6 +100,12 @@ def atomic_write(path):
     if os.path.isdir(path):
         raise IsADirectoryError(errno.EISDIR, f"Cannot save: the target is a folder; pass a file name such as "
                                 f"{os.path.join(path, 'model.keras')!r}", path)
+    from ..distributed.context import is_main_process
+    if not is_main_process():  # data parallelism: rank 0 writes the file, the other ranks write nothing
+        import tempfile
+        with tempfile.TemporaryDirectory() as scratch:
+            yield os.path.join(scratch, os.path.basename(path))
+        return
     for stale in _stale_temps(path):  # leftovers of a save that was killed midway
         with contextlib.suppress(OSError):
             os.remove(stale)
