@@ -56,7 +56,12 @@ class Model(Trainer, Layer):
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         inputs = _legacy_io(kwargs, "inputs", "input", inputs)
         outputs = _legacy_io(kwargs, "outputs", "output", outputs)
-        super().__init__(name=name if name is not None else _compat.model_name(self._kind()),
+        if name is None:
+            # A user's subclass is named after its class (MyModel -> my_model), as in Keras 2 and 3.
+            cls = type(self)
+            name = _compat.model_name(self._kind()) if cls.__module__.startswith("kfunc_torch.") \
+                else _compat.unique_name(_compat.to_snake_case(cls.__name__))
+        super().__init__(name=name,
                          trainable=trainable, **kwargs)
         self._init_trainer()
         self._is_graph_network = False

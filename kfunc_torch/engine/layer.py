@@ -32,13 +32,18 @@ from . import registry
 from .input_spec import assert_input_compatibility
 from .keras_tensor import KerasTensor, Shape, dtype_name, to_torch_dtype
 from .node import Node
+from . import call_context
 from .node_api import NodeAPI
 from .shape_inference import MetaInference
+from .variable import Variable
 
 _CPU = torch.device("cpu")
 # torch's global parameter-registration hooks (used by deferred-init tools); add_weight goes
 # through register_parameter whenever one is set, or if this torch does not have them.
 _PARAMETER_HOOKS = getattr(_torch_module, "_global_parameter_registration_hooks", None)
+# Keras 2/3 add_weight arguments with no meaning here (distribution, resource variables, autocast).
+_ADD_WEIGHT_IGNORED = {"aggregation", "synchronization", "use_resource", "partitioner", "getter",
+                       "autocast", "overwrite_with_gradient", "experimental_autocast", "caching_device"}
 _LAYER_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "input_length",
                  "weights", "activity_regularizer", "autocast", "input_dtype"}
 
@@ -103,13 +108,32 @@ class Layer(NodeAPI, MetaInference, nn.Module):
         )
 
     # ------------------------------------------------------------------ weights
-    def add_weight(self, name: str = "weight", shape=(), initializer="glorot_uniform", trainable: bool = True,
-                   regularizer=None, constraint=None, dtype=None, layout: WeightLayout | None = None):
-        """Create a weight in Keras's layout ``shape`` and register it as a torch Parameter.
+    def add_weight(self, name: str | None = None, shape=(), initializer=None, trainable: bool = True,
+                   regularizer=None, constraint=None, dtype=None, layout: WeightLayout | None = None, **kwargs):
+        """Create a weight in Keras's layout ``shape``: a ``Variable`` (an nn.Parameter with Keras's
+        variable API: ``assign``, ``assign_add``, ``numpy()``, ``path``), registered on this layer.
 
-        ``layout`` stores it in another layout (torch's) and converts in get_weights/set_weights.
-        Returns the Parameter (assign it: ``self.kernel = self.add_weight("kernel", (d, u))``).
+        Takes Keras 2's order (``add_weight(name, shape, ...)``) and Keras 3's (``add_weight(shape,
+        initializer, ...)``: a shape given first is taken as the shape). ``layout`` stores it in another
+        layout (torch's) and converts in get_weights/set_weights.
+        Example: ``self.kernel = self.add_weight(shape=(d, u), initializer="random_normal", name="kernel")``.
         """
+        if isinstance(name, (tuple, list, int)):
+            # Keras 3 order, add_weight(shape, initializer, ...): the second positional is the initializer.
+            second = shape
+            name, shape = None, name
+            if initializer is None and (isinstance(second, str) or callable(second)):
+                initializer = second
+        unknown = set(kwargs) - _ADD_WEIGHT_IGNORED
+        if unknown:
+            raise TypeError(f"add_weight() got unexpected keyword argument(s) {sorted(unknown)}. It takes name, "
+                            "shape, initializer, dtype, trainable, regularizer, constraint.")
+        keras_name = name if name is not None else _compat.unique_name("variable", zero_based=True)
+        name = name if name is not None else "weight"
+        if initializer is None:  # Keras's default: glorot_uniform for floats, zeros otherwise
+            initializer = "glorot_uniform" if to_torch_dtype(dtype or self._dtype).is_floating_point else "zeros"
+        if isinstance(shape, int):
+            shape = (shape,)
         init = initializers.get(initializer) or initializers.get("zeros")
         value = init(tuple(shape), dtype=to_torch_dtype(dtype or self._dtype))
         device = self._device()
@@ -122,7 +146,8 @@ class Layer(NodeAPI, MetaInference, nn.Module):
             attr = attr + "_"
         if value.device != device:
             value = value.to(device)
-        param = nn.Parameter(value.contiguous(), requires_grad=trainable and self._trainable)
+        param = Variable(value.contiguous(), requires_grad=trainable and self._trainable, name=keras_name,
+                         path=call_context.weight_path(self.name, keras_name))
         if _PARAMETER_HOOKS is None or _PARAMETER_HOOKS:
             self.register_parameter(attr, param)
         else:
@@ -154,10 +179,16 @@ class Layer(NodeAPI, MetaInference, nn.Module):
                 if params.get(name) is value:  # `self.kernel = self.add_weight("kernel")`: registered already
                     return
                 # `self.W = self.add_weight(name="kernel")`: the weight is registered once, as "kernel";
-                # the alias is a plain attribute so parameters() and state_dict() do not list it twice.
-                for p in params.values():
+                # the alias names the registered key (not the object), so parameters() and state_dict()
+                # list it once and `self.W` follows the key when torch swaps the parameter
+                # (functional_call in shape inference, module conversions).
+                for key, p in params.items():
                     if p is value:
-                        object.__setattr__(self, name, value)
+                        d.pop(name, None)
+                        aliases = d.get("_weight_aliases")
+                        if aliases is None:
+                            aliases = d["_weight_aliases"] = {}
+                        aliases[name] = key
                         return
         super().__setattr__(name, value)
 
@@ -173,6 +204,9 @@ class Layer(NodeAPI, MetaInference, nn.Module):
                 return d["_buffers"][name]
             if name in d["_modules"]:
                 return d["_modules"][name]
+            aliases = d.get("_weight_aliases")
+            if aliases is not None and name in aliases:
+                return params[aliases[name]]
         # torch would answer an AttributeError raised inside a property (such as `.output` on a
         # layer with several nodes) with "object has no attribute"; re-run the property so that its
         # own explanation reaches the user.
@@ -254,6 +288,12 @@ class Layer(NodeAPI, MetaInference, nn.Module):
         return _unique(out)
 
     variables = weights
+
+    def add_variable(self, shape, initializer=None, dtype=None, trainable=True, autocast=True,
+                     regularizer=None, constraint=None, name=None, **kwargs):
+        """Keras 3's ``add_variable``: ``add_weight`` with the shape first."""
+        return self.add_weight(name=name, shape=shape, initializer=initializer, dtype=dtype, trainable=trainable,
+                               regularizer=regularizer, constraint=constraint, **kwargs)
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
 
@@ -385,6 +425,8 @@ class Layer(NodeAPI, MetaInference, nn.Module):
             self._initial_weights = None
 
     def __call__(self, *args, **kwargs):
+        if not self.built and not self.__dict__.get("_in_first_call"):
+            return self._first_call(args, kwargs)
         if self._activity_layers:
             for layer in self._activity_layers:  # losses of the previous call are stale
                 layer._activity_losses.clear()
@@ -398,6 +440,16 @@ class Layer(NodeAPI, MetaInference, nn.Module):
         if any(isinstance(x, KerasTensor) for x in pytree.tree_leaves((args, kwargs))):
             return self._symbolic_call(args, kwargs)
         return self._eager_call(args, kwargs)
+
+    def _first_call(self, args, kwargs):
+        """The call that builds the layer, inside its name scope: weights its sublayers create while it
+        builds get paths under its name (``my_model/dense/kernel``), as in Keras 3."""
+        self.__dict__["_in_first_call"] = True
+        try:
+            with call_context.name_scope(self.name):
+                return self.__call__(*args, **kwargs)
+        finally:
+            self.__dict__["_in_first_call"] = False
 
     def _eager_call(self, args, kwargs):
         device = self._device()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 
 from .. import _compat
-from . import registry
+from . import call_context, registry
 from .functional import Model
 from .input_layer import InputLayer
 from .keras2_methods import Keras2SequentialMethods
@@ -70,7 +70,8 @@ class Sequential(Keras2SequentialMethods, Model):
                                              name=self._input_name(layer)))
             self._stack_outputs = [self._input_layer.output]
         if self._input_layer is not None:
-            self._stack_outputs.append(layer(self._stack_outputs[-1]))
+            with call_context.name_scope(self.name):  # Keras 3 paths: sequential/dense/kernel
+                self._stack_outputs.append(layer(self._stack_outputs[-1]))
             self._rebuild_graph()
 
     @staticmethod
@@ -116,8 +117,9 @@ class Sequential(Keras2SequentialMethods, Model):
         input_shape = tuple(input_shape)
         self._set_input_layer(InputLayer(batch_shape=(None,) + input_shape[1:], name=self._input_name(self._stack[0])))
         outs = [self._input_layer.output]
-        for layer in self._stack:
-            outs.append(layer(outs[-1]))
+        with call_context.name_scope(self.name):
+            for layer in self._stack:
+                outs.append(layer(outs[-1]))
         self._stack_outputs = outs
         self._rebuild_graph()
 

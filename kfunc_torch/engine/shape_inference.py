@@ -30,22 +30,45 @@ class MetaInference:
         return pytree.tree_map(to_meta, (args, kwargs))
 
     def _run_on_meta(self, margs, mkwargs):
-        state = {k: torch.empty_like(v, device="meta") for k, v in self.state_dict(keep_vars=True).items()}
+        state = {k: _meta_like(v) for k, v in self.state_dict(keep_vars=True).items()}
         with torch.no_grad(), torch.device("meta"):  # factory calls in call() (K.random_normal) follow
             return torch.func.functional_call(self, state, tuple(margs), mkwargs, strict=False, tie_weights=True)
 
+    def _run_on_zeros(self, args, kwargs, fill):
+        """Run call() on real zeros on the layer's device: for a call that meta tensors cannot run (it
+        reads values: ``.numpy()``, ``float(x)``, data-dependent shapes, tensors it creates on a device).
+        Weights and buffers it writes (a running sum's ``assign_add``) are put back afterwards."""
+        device = self._device()
+
+        def to_zeros(v):
+            if isinstance(v, KerasTensor):
+                return torch.zeros([fill if d is None else d for d in v.shape], dtype=v.torch_dtype, device=device)
+            return v
+        rargs, rkwargs = pytree.tree_map(to_zeros, (args, kwargs))
+        saved = [(t, t.detach().clone()) for t in self.state_dict(keep_vars=True).values()]
+        try:
+            with torch.no_grad():
+                return self.forward(*rargs, **rkwargs)
+        finally:
+            with torch.no_grad():
+                for t, value in saved:
+                    t.copy_(value)
+
     def _meta_infer(self, args, kwargs):
-        """Run call() on the meta device to find output shapes and dtypes (no computation)."""
+        """Find output shapes and dtypes by running call() on the meta device (no computation), or
+        on small zero batches where meta tensors cannot run it."""
         has_unknown = any(None in x.shape for x in pytree.tree_leaves((args, kwargs)) if isinstance(x, KerasTensor))
         results = []
         for fill in (_META_FILLS if has_unknown else _META_FILLS[:1]):
-            margs, mkwargs = self._meta_values(args, kwargs, fill)
             try:
-                out = self._run_on_meta(margs, mkwargs)
-            except Exception as e:  # the user's layer failed on these shapes: say which layer and shapes
-                shapes = [x.shape for x in pytree.tree_leaves((args, kwargs)) if isinstance(x, KerasTensor)]
-                raise type(e)(f'Layer "{self.name}" ({type(self).__name__}) failed when called on inputs of '
-                              f"shape {', '.join(map(str, shapes))}: {e}") from e
+                out = self._run_on_meta(*self._meta_values(args, kwargs, fill))
+            except Exception as meta_error:
+                try:
+                    out = self._run_on_zeros(args, kwargs, fill)
+                except Exception as e:  # the user's layer failed on these shapes: say which layer and shapes
+                    shapes = [x.shape for x in pytree.tree_leaves((args, kwargs)) if isinstance(x, KerasTensor)]
+                    raise type(e)(f'Layer "{self.name}" ({type(self).__name__}) failed when called on inputs of '
+                                  f"shape {', '.join(map(str, shapes))}: {e}") from e
             results.append(out)
         if len(results) == 1:
             return pytree.tree_map(lambda t: (tuple(t.shape), t.dtype), results[0])
@@ -72,6 +95,15 @@ class MetaInference:
         flat_mask = mask if isinstance(mask, (list, tuple)) else [mask] * len(flat_out)
         for t, m in zip(flat_out, flat_mask):
             t._has_mask = m is not None
+
+
+def _meta_like(t):
+    """A meta tensor standing in for ``t``; a Variable stays a Variable (``self.total.assign_add(...)``
+    in call works on the stand-in)."""
+    from .variable import Variable
+    if isinstance(t, Variable):
+        return Variable(torch.empty_like(t, device="meta"), requires_grad=False, name=t.name, path=t.path)
+    return torch.empty_like(t, device="meta")
 
 
 _OVERRIDES_MASK: dict = {}

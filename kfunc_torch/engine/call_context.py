@@ -1,0 +1,64 @@
+"""What an outer call tells the layers it runs: the ``training`` flag and the name scope.
+
+Keras passes ``training`` down the call stack: ``fit`` calls the model with ``training=True``,
+``evaluate``/``predict`` with ``False``, and a layer called inside another layer's ``call`` without an
+explicit ``training`` receives its caller's value. A value the user passes explicitly wins.
+``Model.forward`` sets the flag here for the duration of its call; ``Layer.__call__`` reads it only
+for layers whose ``call`` takes ``training`` (one context-variable read, no stack walk).
+
+Weights created while a layer builds get a Keras 3 path from the scopes of the layers being built
+around it (``sequential/dense/kernel``, ``my_model/linear/bias``).
+
+Example::
+
+    >>> with training_scope(True):
+    ...     current_training()
+    True
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+_training: ContextVar = ContextVar("kfunc_torch_training", default=None)
+_scopes: list = []  # names of the layers whose first call (build) is running, outermost first
+
+
+def current_training():
+    """The ``training`` value of the innermost enclosing call (None: no caller said)."""
+    return _training.get()
+
+
+def set_training(value):
+    """Set the flag; returns the token for ``reset_training``. Cheaper than a context manager."""
+    return _training.set(value)
+
+
+def reset_training(token) -> None:
+    _training.reset(token)
+
+
+@contextmanager
+def training_scope(value):
+    """Run the block with ``current_training() == value``."""
+    token = _training.set(value)
+    try:
+        yield
+    finally:
+        _training.reset(token)
+
+
+@contextmanager
+def name_scope(name: str):
+    """Weights created in the block get paths under ``name`` (a layer's first call enters its own)."""
+    _scopes.append(name)
+    try:
+        yield
+    finally:
+        _scopes.pop()
+
+
+def weight_path(layer_name: str, name: str) -> str:
+    """``outer/.../layer_name/name`` for a weight that layer ``layer_name`` creates now."""
+    scopes = _scopes if _scopes and _scopes[-1] == layer_name else _scopes + [layer_name]
+    return "/".join(scopes + [name])
