@@ -147,6 +147,12 @@ class Sequential(Keras2SequentialMethods, Model):
     def layers(self):
         return list(self._stack)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A Sequential model from ``get_config()``. Example: ``Sequential.from_config(model.get_config())``."""
+        from ..saving.config import sequential_from_config
+        return sequential_from_config(config, custom_objects=custom_objects, cls=cls)
+
     def _weight_order(self):
         out = [self]
         for layer in self._stack:
