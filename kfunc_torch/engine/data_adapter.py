@@ -13,7 +13,6 @@ Example::
 """
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
 
@@ -325,36 +324,3 @@ def is_iterable_source(x) -> bool:
     if isinstance(x, (np.ndarray, torch.Tensor, list, tuple, dict)) or x is None:
         return False
     return hasattr(x, "__next__") or hasattr(x, "__iter__") or (hasattr(x, "__getitem__") and hasattr(x, "__len__"))
-
-
-# ---------------------------------------------------------------- Keras 1/2 generator API helpers
-class XOnly:
-    """Wraps a generator of x (or (x, ...)) batches into (x,) tuples for predict."""
-
-    def __init__(self, source):
-        self.source = source
-
-    def __iter__(self):
-        for b in self.source:
-            yield (b[0],) if isinstance(b, tuple) else (b,)
-
-
-def legacy_epochs(kwargs, epochs, where):
-    """Keras 1 ``nb_epoch=``: accepted with a DeprecationWarning; giving it with ``epochs=`` is a TypeError."""
-    if "nb_epoch" in kwargs:
-        nb = kwargs.pop("nb_epoch")
-        if epochs is not None:
-            raise TypeError(f"{where}() got both epochs= and its Keras 1 name nb_epoch=; pass only epochs=.")
-        warnings.warn(f"{where}(nb_epoch=...) is the Keras 1 spelling; use epochs=...", DeprecationWarning,
-                      stacklevel=3)
-        return nb
-    return epochs
-
-
-def samples_to_steps(generator, samples):
-    """Keras 1 counted samples per epoch; we count steps: peek at one batch to learn the batch size."""
-    it = iter(generator)
-    first = next(it)
-    x = first[0] if isinstance(first, tuple) else first
-    x0 = x[0] if isinstance(x, (list, tuple)) else (next(iter(x.values())) if isinstance(x, dict) else x)
-    return itertools.chain([first], it), max(1, math.ceil(samples / len(x0)))

@@ -15,7 +15,6 @@ from the ``Trainer`` mixin.
 """
 from __future__ import annotations
 
-import warnings
 
 import torch
 from torch import nn
@@ -23,6 +22,7 @@ from torch.nn.modules import module as _torch_module
 from torch.utils import _pytree as pytree
 
 from .. import _compat
+from ..legacy import CALLS, rename_call
 from ..saving.archive import save_model
 from ..saving.config import to_json
 from ..saving.saving_api import load_weights, save_weights
@@ -40,22 +40,12 @@ from .trainer import Trainer
 _MODULE_HOOKS = getattr(_torch_module, "_global_module_registration_hooks", None)
 
 
-def _legacy_io(kwargs, new, old, value):
-    if old in kwargs:
-        if value is not None:
-            raise TypeError(f"Model() got both {new}= and its Keras 1 name {old}=; pass only {new}=.")
-        warnings.warn(f"Model({old}=...) is the Keras 1 spelling; use Model({new}=...).",
-                      DeprecationWarning, stacklevel=3)
-        return kwargs.pop(old)
-    return value
-
-
 class Model(Trainer, Layer):
     """A functional model (``Model(inputs, outputs)``), or the base of a subclassed model."""
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
-        inputs = _legacy_io(kwargs, "inputs", "input", inputs)
-        outputs = _legacy_io(kwargs, "outputs", "output", outputs)
+        if kwargs:  # Keras 1: Model(input=..., output=...)
+            inputs, outputs = rename_call("Model", CALLS["Model"], kwargs, inputs=inputs, outputs=outputs)
         if name is None:
             # A user's subclass is named after its class (MyModel -> my_model), as in Keras 2 and 3.
             cls = type(self)

@@ -7,9 +7,9 @@ Example::
 """
 from __future__ import annotations
 
-import warnings
 
 from .. import _compat
+from ..legacy import CALLS, rename_call
 from .keras_tensor import KerasTensor, to_torch_dtype
 from .layer import Layer
 from .node import Node
@@ -60,11 +60,8 @@ def Input(shape=None, batch_size=None, name=None, dtype=None, sparse=None, tenso
         >>> inputs.shape
         (None, 784)
     """
-    if "input_dtype" in kwargs:  # Keras 1
-        if dtype is not None:
-            raise TypeError("Input() got both dtype and its Keras 1 name input_dtype; pass only dtype.")
-        warnings.warn("Input(input_dtype=...) is Keras 1; use Input(dtype=...).", DeprecationWarning, stacklevel=2)
-        dtype = kwargs.pop("input_dtype")
+    if kwargs:  # Keras 1: Input(input_dtype=...)
+        dtype = rename_call("Input", CALLS["Input"], kwargs, dtype=dtype)
     if "batch_input_shape" in kwargs:
         batch_shape = kwargs.pop("batch_input_shape")
     if kwargs:

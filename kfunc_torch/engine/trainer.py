@@ -25,6 +25,8 @@ from .. import config as _keras_config
 from .. import distributed as _distributed
 from .. import mixed_precision as _mp
 from .. import optimizers as _optimizers
+from ..legacy import CALLS, rename_call
+from ..legacy.generators import GeneratorMethods
 from . import data_adapter as _data
 from .compile_utils import CompiledLoss, compile_metrics
 from .layer import _CPU
@@ -41,7 +43,7 @@ def _no_forward_hooks(module) -> bool:
                 or _GLOBAL_FORWARD_HOOKS or _GLOBAL_FORWARD_PRE_HOOKS)
 
 
-class Trainer:
+class Trainer(GeneratorMethods):
     """The training API mixed into ``Model`` (no ``__init__``: ``Model.__init__`` calls ``_init_trainer``)."""
 
     def _init_trainer(self) -> None:
@@ -236,7 +238,8 @@ class Trainer:
 
         Example: ``model.fit(x, y, batch_size=32, epochs=10, validation_split=0.2, callbacks=[EarlyStopping()])``.
         """
-        epochs = _data.legacy_epochs(kwargs, epochs, "fit")
+        if kwargs:  # Keras 1: fit(nb_epoch=...)
+            epochs = rename_call("fit", CALLS["fit"], kwargs, epochs=epochs)
         epochs = 1 if epochs is None else epochs
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword argument(s) {sorted(kwargs)}.")
@@ -524,50 +527,6 @@ class Trainer:
             return logs
         values = [logs[k] for k in self.metrics_names]
         return values[0] if len(values) == 1 else values
-
-    # ================================================================== Keras 1/2 generator API
-    def fit_generator(self, generator, steps_per_epoch=None, epochs=None, verbose=1, callbacks=None,
-                      validation_data=None, validation_steps=None, validation_freq=1, class_weight=None,
-                      max_queue_size=10, workers=1, use_multiprocessing=False, shuffle=True, initial_epoch=0,
-                      **kwargs):
-        """Keras 2 ``fit_generator`` (Keras 1 ``samples_per_epoch``, ``nb_epoch``, ``nb_val_samples``).
-
-        Example: ``model.fit_generator(gen(), steps_per_epoch=100, epochs=5)``.
-        """
-        epochs = _data.legacy_epochs(kwargs, epochs, "fit_generator")
-        for old in ("nb_worker", "pickle_safe", "max_q_size"):
-            kwargs.pop(old, None)
-        samples = kwargs.pop("samples_per_epoch", None)
-        val_samples = kwargs.pop("nb_val_samples", None)
-        if kwargs:
-            raise TypeError(f"fit_generator() got unexpected keyword argument(s) {sorted(kwargs)}.")
-        if samples is not None and steps_per_epoch is None:
-            generator, steps_per_epoch = _data.samples_to_steps(generator, samples)
-        if val_samples is not None and validation_steps is None and _data.is_iterable_source(validation_data):
-            validation_data, validation_steps = _data.samples_to_steps(validation_data, val_samples)
-        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
-                        callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
-                        validation_freq=validation_freq, class_weight=class_weight, shuffle=shuffle,
-                        initial_epoch=initial_epoch)
-
-    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
-                           use_multiprocessing=False, verbose=0, **kwargs):
-        """Keras 2 ``evaluate_generator`` (Keras 1 ``val_samples``). Example: ``model.evaluate_generator(gen(), 10)``."""
-        samples = kwargs.pop("val_samples", None)
-        if samples is not None and steps is None:
-            generator, steps = _data.samples_to_steps(generator, samples)
-        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
-
-    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
-                          use_multiprocessing=False, verbose=0, **kwargs):
-        """Keras 2 ``predict_generator``; the generator yields x (or (x, y)) batches.
-
-        Example: ``model.predict_generator(gen(), steps=10)``.
-        """
-        samples = kwargs.pop("val_samples", None)
-        if samples is not None and steps is None:
-            generator, steps = _data.samples_to_steps(generator, samples)
-        return self.predict(_data.XOnly(generator), steps=steps, callbacks=callbacks, verbose=verbose)
 
 
 def _should_validate(epoch, freq):

@@ -19,11 +19,6 @@ from ..engine.layer import Layer
 
 __all__ = ["Embedding", "Masking", "Identity"]
 
-# Keras 1 spellings of Embedding's arguments (KERAS_FACTS §5).
-_EMBEDDING_LEGACY = {"init": "embeddings_initializer", "W_regularizer": "embeddings_regularizer",
-                     "W_constraint": "embeddings_constraint"}
-
-
 class Embedding(Layer):
     """Turns integer ids (batch, ...) into vectors (batch, ..., output_dim) by table lookup.
 
@@ -40,20 +35,8 @@ class Embedding(Layer):
     def __init__(self, input_dim=None, output_dim=None, embeddings_initializer="uniform",
                  embeddings_regularizer=None, activity_regularizer=None, embeddings_constraint=None,
                  mask_zero=False, input_length=None, quantization_config=None, **kwargs):
-        for old, new in _EMBEDDING_LEGACY.items():
-            if old in kwargs:
-                value = kwargs.pop(old)
-                if new == "embeddings_initializer" and embeddings_initializer != "uniform":
-                    raise TypeError(f"Embedding got both {new}= and its Keras 1 name {old}=; pass only {new}=.")
-                if new == "embeddings_initializer":
-                    embeddings_initializer = value
-                elif new == "embeddings_regularizer":
-                    embeddings_regularizer = value
-                else:
-                    embeddings_constraint = value
         if quantization_config is not None:
             raise ValueError("Embedding: quantization_config is not supported by kfunc_torch; leave it None.")
-        kwargs.pop("dropout", None)  # Keras 1 argument, removed in Keras 2 (ignored there too)
         if input_dim is None or output_dim is None:
             missing = "input_dim" if input_dim is None else "output_dim"
             raise TypeError(

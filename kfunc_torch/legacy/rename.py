@@ -57,6 +57,7 @@ def rename(where: str, table: Mapping, kwargs: dict, given: Mapping | None = Non
     """
     given = given or {}
     written: list[str] = []
+    olds: list[str] = []
     for old, entry in table.items():
         if old not in kwargs:
             continue
@@ -72,13 +73,14 @@ def rename(where: str, table: Mapping, kwargs: dict, given: Mapping | None = Non
                 raise TypeError(f"{where}() got both {old!r} (its Keras 1 name) and {new!r}, which mean the same "
                                 f"argument. Pass only {new}={value!r}.")
         value = kwargs.pop(old)
+        olds.append(old)
         for new in to.names:
             kwargs[new] = to.convert(value) if to.convert else value
             written.append(new)
     if warn and written:
         shown = ", ".join(f"{n}={kwargs[n]!r}" for n in written)
-        warnings.warn(f"Keras 1 arguments: update your `{where}` call to the Keras 2 API: `{where}({shown}, ...)`",
-                      DeprecationWarning, stacklevel=stacklevel)
+        warnings.warn(f"Keras 1 arguments: update your `{where}` call to the Keras 2 API: `{where}({shown}, ...)` "
+                      f"(instead of {', '.join(o + '=' for o in olds)})", DeprecationWarning, stacklevel=stacklevel)
     return written
 
 
@@ -89,6 +91,7 @@ def rename_call(where: str, table: Mapping, kwargs: dict, **explicit):
 
     Example: ``inputs, outputs = rename_call("Model", MODEL, kwargs, inputs=inputs, outputs=outputs)``
     """
-    rename(where, table, kwargs, {k: v for k, v in explicit.items() if v is not None}, stacklevel=4)
+    if kwargs:
+        rename(where, table, kwargs, {k: v for k, v in explicit.items() if v is not None}, stacklevel=4)
     values = tuple(kwargs.pop(k) if k in kwargs else v for k, v in explicit.items())
     return values[0] if len(values) == 1 else values

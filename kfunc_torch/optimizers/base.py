@@ -24,6 +24,7 @@ from collections import OrderedDict, defaultdict
 
 import torch
 
+from ..legacy import CALLS, rename_call
 from . import schedules
 from .schedules import LearningRateSchedule
 
@@ -39,11 +40,8 @@ class Optimizer(torch.optim.Optimizer):
 
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None, **kwargs):
-        lr = kwargs.pop("lr", None)
-        if lr is not None:  # Keras 1/2 spelling
-            warnings.warn(f"{type(self).__name__}(lr=...) is the Keras 1/2 spelling; use learning_rate=...",
-                          DeprecationWarning, stacklevel=3)
-            learning_rate = lr
+        if kwargs.get("lr") is not None:  # Keras 1/2 spelling; it wins over the default learning_rate, as there
+            learning_rate = rename_call(type(self).__name__, CALLS["Optimizer"], kwargs, learning_rate=None)
         decay = kwargs.pop("decay", 0.0)  # Keras 1/2: lr / (1 + decay * iterations)
         if kwargs:
             raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) {sorted(kwargs)}. "

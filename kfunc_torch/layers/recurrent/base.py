@@ -34,15 +34,6 @@ from ...engine.input_spec import InputSpec
 from ...engine.layer import Layer
 from .states import StatefulMixin
 
-# Keras 1 argument names of recurrent layers (KERAS_FACTS §5) and their Keras 2 names.
-_LEGACY = {"output_dim": "units", "init": "kernel_initializer", "inner_init": "recurrent_initializer",
-           "inner_activation": "recurrent_activation", "W_regularizer": "kernel_regularizer",
-           "U_regularizer": "recurrent_regularizer", "b_regularizer": "bias_regularizer",
-           "W_constraint": "kernel_constraint", "U_constraint": "recurrent_constraint",
-           "b_constraint": "bias_constraint", "dropout_W": "dropout", "dropout_U": "recurrent_dropout",
-           "consume_less": "implementation"}
-
-
 def forget_bias_initializer(base, n: int):
     """An LSTM bias initializer (gates i, f, c, o, ``n`` units each) that starts the forget gate's
     block at 1 (``unit_forget_bias``, Jozefowicz et al. 2015) and the others with ``base``.
@@ -53,27 +44,6 @@ def forget_bias_initializer(base, n: int):
         return torch.cat([base((n,), dtype=dtype), torch.ones(n, dtype=dtype or torch.float32),
                           base((2 * n,), dtype=dtype)])
     return init
-
-
-def translate_legacy(cls_name: str, units, kwargs: dict):
-    """Rename Keras 1 keyword arguments in ``kwargs`` (in place) to their Keras 2 names; returns units.
-
-    Giving both spellings of one argument is a TypeError.
-    """
-    for old, new in _LEGACY.items():
-        if old in kwargs:
-            value = kwargs.pop(old)
-            if new == "units":
-                if units is not None:
-                    raise TypeError(f"{cls_name} got both units and its Keras 1 name output_dim; pass only units.")
-                units = value
-                continue
-            if new in kwargs:
-                raise TypeError(f"{cls_name} got both {new}= and its Keras 1 name {old}=; pass only {new}=.")
-            kwargs[new] = value
-    if "forget_bias_init" in kwargs:
-        kwargs["unit_forget_bias"] = kwargs.pop("forget_bias_init") in ("one", "ones")
-    return units
 
 
 class RNNBase(StatefulMixin, Layer):

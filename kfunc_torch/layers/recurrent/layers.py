@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 
 from ... import activations as _activations
-from .base import RNNBase, forget_bias_initializer, translate_legacy
+from .base import RNNBase, forget_bias_initializer
 
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
 
@@ -46,7 +46,6 @@ class LSTM(RNNBase):
     _n_states = 2
 
     def __init__(self, units=None, unit_forget_bias=True, **kwargs):
-        units = translate_legacy("LSTM", units, kwargs)
         self.unit_forget_bias = bool(kwargs.pop("unit_forget_bias", unit_forget_bias))
         super().__init__(units, **kwargs)
 
@@ -104,7 +103,6 @@ class GRU(RNNBase):
     _n_states = 1
 
     def __init__(self, units=None, reset_after=True, **kwargs):
-        units = translate_legacy("GRU", units, kwargs)
         self.reset_after = bool(reset_after)
         super().__init__(units, **kwargs)
 
@@ -171,7 +169,6 @@ class SimpleRNN(RNNBase):
     _n_states = 1
 
     def __init__(self, units=None, activation="tanh", **kwargs):
-        units = translate_legacy("SimpleRNN", units, kwargs)
         if "recurrent_activation" in kwargs:
             raise TypeError("SimpleRNN has no recurrent_activation (it has no gates); pass activation= only.")
         super().__init__(units, activation=activation, **kwargs)
