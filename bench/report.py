@@ -154,6 +154,22 @@ def _step_table(summary, impls) -> list[str]:
             "|---" * (2 + len(impls)) + "|"] + rows
 
 
+def _data_parallel_table(summary) -> list[str]:
+    """1 vs 2 processes (the dp_* workloads) side by side, with the scaling factor 2-proc / 1-proc."""
+    one, two = BY_NAME.get("dp_mlp_fit_1proc"), BY_NAME.get("dp_mlp_fit_2proc")
+    if one is None or not any((w.name, i) in summary for w in (one, two) for i in (KFUNC, TORCH)):
+        return []
+    lines = ["", "Data parallel (torchrun): global samples/s, wall / CPU of all processes:", "",
+             "| impl | 1 process | 2 processes | scaling 2/1 (wall / CPU) |", "|---|---|---|---|"]
+    for impl in (KFUNC, TORCH):
+        e1, e2 = summary.get((one.name, impl)), summary.get((two.name, impl))
+        cells = [f"{_cell(e, 'value')} / {_cell(e, 'cpu_value')}" if _ok(e) else _cell(e) for e in (e1, e2)]
+        sc = ["-" if not (_ok(e1, k) and _ok(e2, k) and e1[k]) else f"{e2[k] / e1[k]:.2f}x"
+              for k in ("value", "cpu_value")]
+        lines.append(f"| {impl} | {cells[0]} | {cells[1]} | {sc[0]} / {sc[1]} |")
+    return lines
+
+
 def _build_table(summary, impls) -> list[str]:
     build = [w for w in BY_NAME.values() if w.group == "build" and any((w.name, i) in summary for i in impls)]
     if not build:
@@ -210,6 +226,7 @@ def render(summary: dict, machine: str, device: str) -> str:
         lines.append(f"torch forward with numpy in/out: {tl['numpy_roundtrip_us']:.1f} us/call")
     lines += _main_table(summary, impls, "cpu_value", "Process CPU time (medians over repeats):")
     lines += _step_table(summary, impls)
+    lines += _data_parallel_table(summary)
     lines += _build_table(summary, impls)
     lines += _memory_table(summary, impls)
     lines += ["", "| target | wall | CPU | verdict (wall) | verdict (CPU) |", "|---|---|---|---|---|"]

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -53,3 +55,27 @@ def test_bench_torch_build_workload_in_process():
         assert res["total_s"] > 0 and res["summary_chars"] > 0
         # Every Linear is listed in the summary, so it grows with the layer count (100 rows at least).
         assert res["summary_chars"] > 100 * 40
+
+
+def test_bench_data_parallel_table_from_results():
+    """The 1-vs-2-process table: one row per implementation, scaling = 2-process / 1-process."""
+    from bench import report
+    raw = {("dp_mlp_fit_1proc", "kfunc"): [{"status": "ok", "samples_per_s": 100.0, "cpu_samples_per_s": 90.0,
+                                            "rss_peak_mb": 1, "rss_start_mb": 1}],
+           ("dp_mlp_fit_2proc", "kfunc"): [{"status": "ok", "samples_per_s": 150.0, "cpu_samples_per_s": 81.0,
+                                            "rss_peak_mb": 1, "rss_start_mb": 1}],
+           ("dp_mlp_fit_2proc", "torch"): [{"status": "error", "reason": "boom"}]}
+    text = report.render(report.summarize(raw), "machine", "cpu")
+    row = next(l for l in text.splitlines() if l.startswith("| kfunc | 100"))
+    assert "150" in row and "1.50x / 0.90x" in row
+    assert next(l for l in text.splitlines() if l.startswith("| torch |")).count("error") == 1
+
+
+@pytest.mark.slow
+def test_bench_data_parallel_two_processes_run():
+    """The 2-process workload launches torchrun, and rank 0 reports the group's throughput."""
+    from bench.worker import measure
+    for impl in ("kfunc", "torch"):
+        res = measure("dp_mlp_fit_2proc", impl, quick=True, device="cpu", threads=1)
+        assert res["status"] == "ok", res
+        assert res["processes"] == 2 and res["samples_per_s"] > 0 and res["cpu_samples_per_s"] > 0

@@ -46,7 +46,11 @@ WORKLOADS = [
              doc="applications.Xception(weights=None) predict_on_batch, 299x299x3"),
     Workload("mlp_predict_latency", "mlp", "median_us", "us/call", False, kwargs={"mode": "predict"},
              group="latency", doc="seed 000 MLP predict_on_batch(32x784) vs module forward under no_grad"),
-] + [_build(t, n) for t in ("chain", "dag") for n in (100, 1000, 10000)]
+] + [_build(t, n) for t in ("chain", "dag") for n in (100, 1000, 10000)] + [
+    Workload(f"dp_mlp_fit_{p}proc", "data_parallel", "samples_per_s", "samples/s", True, (KFUNC, TORCH),
+             {"procs": p}, "data_parallel", f"MLP 784-256-256-10, global batch 512, {p} process(es) "
+             "(torchrun, gloo on CPU / NCCL on CUDA); kfunc: fit, torch: DistributedDataParallel", max_repeats=2)
+    for p in (1, 2)]
 
 BY_NAME = {w.name: w for w in WORKLOADS}
 
