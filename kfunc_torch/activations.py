@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ._compat import get_compat
 from .engine import registry
 
 
@@ -41,9 +42,85 @@ def log_softmax(x, axis=-1):
 
 
 def hard_sigmoid(x):
-    """clip(0.2 x + 0.5, 0, 1), Keras 1/2's cheap sigmoid. Example: ``LSTM(8, recurrent_activation='hard_sigmoid')``."""
-    # Keras 1/2 definition: clip(0.2 x + 0.5, 0, 1) (torch's hardsigmoid uses x/6 + 1/2).
+    """Keras's cheap sigmoid: clip(0.2 x + 0.5, 0, 1) in Keras 1/2 and tf.keras; Keras 3 changed it to
+    relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1), used under compat "keras3".
+    Example: ``LSTM(8, recurrent_activation='hard_sigmoid')``."""
+    if get_compat() == "keras3":
+        return F.hardsigmoid(x)  # torch's hardsigmoid is exactly relu6(x + 3) / 6
     return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)
+
+
+def hard_silu(x):
+    """x * hard_sigmoid(x) with Keras 3's hard_sigmoid (alias hard_swish). Example: ``Activation('hard_silu')``."""
+    return F.hardswish(x)
+
+
+def celu(x, alpha=1.0):
+    """max(x, 0) + min(0, alpha * (exp(x / alpha) - 1)). Example: ``Activation('celu')``."""
+    return F.celu(x, alpha)
+
+
+def glu(x, axis=-1):
+    """Gated linear unit: the first half of ``axis`` times sigmoid of the second. Example: ``glu(x)``."""
+    return F.glu(x, dim=axis)
+
+
+def tanh_shrink(x):
+    """x - tanh(x). Example: ``Activation('tanh_shrink')``."""
+    return x - torch.tanh(x)
+
+
+def hard_tanh(x):
+    """clip(x, -1, 1). Example: ``Activation('hard_tanh')``."""
+    return torch.clamp(x, -1.0, 1.0)
+
+
+def hard_shrink(x, threshold=0.5):
+    """x where |x| > threshold, else 0. Example: ``hard_shrink(x, 0.5)``."""
+    return torch.where(torch.abs(x) > threshold, x, torch.zeros_like(x))
+
+
+def soft_shrink(x, threshold=0.5):
+    """x - threshold above it, x + threshold below -threshold, else 0. Example: ``soft_shrink(x)``."""
+    return torch.where(x > threshold, x - threshold, torch.where(x < -threshold, x + threshold, torch.zeros_like(x)))
+
+
+def sparse_plus(x):
+    """0 for x <= -1, x for x >= 1, (x + 1)^2 / 4 between. Example: ``Activation('sparse_plus')``."""
+    return torch.where(x <= -1, torch.zeros_like(x), torch.where(x >= 1, x, (x + 1) ** 2 / 4))
+
+
+def sparse_sigmoid(x):
+    """0 for x <= -1, 1 for x >= 1, (x + 1) / 2 between. Example: ``Activation('sparse_sigmoid')``."""
+    return torch.clamp((x + 1) / 2, 0.0, 1.0)
+
+
+def squareplus(x, b=4):
+    """(x + sqrt(x^2 + b)) / 2. Example: ``squareplus(x, b=4)``."""
+    return (x + torch.sqrt(x * x + b)) / 2
+
+
+def log_sigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x). Example: ``Activation('log_sigmoid')``."""
+    return F.logsigmoid(x)
+
+
+def sparsemax(x, axis=-1):
+    """Sparsemax (Martins & Astudillo 2016): the Euclidean projection of ``x`` onto the simplex along
+    ``axis``; like softmax, but exact zeros for small entries. Example: ``Activation('sparsemax')``."""
+    z = torch.movedim(x, axis, -1)
+    zs, _ = torch.sort(z, dim=-1, descending=True)
+    k = torch.arange(1, z.shape[-1] + 1, dtype=z.dtype, device=z.device)
+    cums = torch.cumsum(zs, dim=-1)
+    support = (1 + k * zs) > cums                      # entries that stay positive
+    k_z = support.sum(dim=-1, keepdim=True)            # size of the support (>= 1)
+    tau = (torch.gather(cums, -1, k_z - 1) - 1) / k_z.to(z.dtype)
+    return torch.movedim(torch.clamp(z - tau, min=0), -1, axis)
+
+
+def threshold(x, threshold, default_value):
+    """x where x > threshold, else default_value (both required, as in Keras). Example: ``threshold(x, 0., -1.)``."""
+    return torch.where(x > threshold, x, torch.full_like(x, default_value))
 
 
 def leaky_relu(x, negative_slope=0.2):
@@ -90,9 +167,23 @@ _ACTIVATIONS = {
     "relu6": relu6,
     "log_softmax": log_softmax,
     "mish": F.mish,
+    "hard_silu": hard_silu,
+    "hard_swish": hard_silu,
+    "celu": celu,
+    "glu": glu,
+    "tanh_shrink": tanh_shrink,
+    "hard_tanh": hard_tanh,
+    "hard_shrink": hard_shrink,
+    "soft_shrink": soft_shrink,
+    "sparse_plus": sparse_plus,
+    "sparse_sigmoid": sparse_sigmoid,
+    "squareplus": squareplus,
+    "log_sigmoid": log_sigmoid,
+    "sparsemax": sparsemax,
+    "threshold": threshold,
 }
 # Names that get_config writes for the functions whose __name__ differs.
-_NAMES = {id(fn): name for name, fn in _ACTIVATIONS.items() if name not in ("silu",)}
+_NAMES = {id(fn): name for name, fn in _ACTIVATIONS.items() if name not in ("silu", "hard_swish")}
 
 
 def get(identifier):

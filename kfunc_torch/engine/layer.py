@@ -451,7 +451,15 @@ class Layer(NodeAPI, MetaInference, nn.Module):
         finally:
             self.__dict__["_in_first_call"] = False
 
+    def _drop_unaccepted(self, kwargs):
+        """Keras's Layer.__call__ takes ``training=`` for every layer and passes it on only when
+        ``call`` declares it (``Identity()(x, training=False)`` is fine; ``mask=`` is not dropped)."""
+        if "training" in kwargs and not call_accepts(self, "training"):
+            kwargs = {k: v for k, v in kwargs.items() if k != "training"}
+        return kwargs
+
     def _eager_call(self, args, kwargs):
+        kwargs = self._drop_unaccepted(kwargs)
         device = self._device()
         args, kwargs = pytree.tree_map(lambda v: _to_tensor(v, device), (args, kwargs))
         if not self.built:
@@ -461,6 +469,7 @@ class Layer(NodeAPI, MetaInference, nn.Module):
         return nn.Module.__call__(self, *args, **kwargs)
 
     def _symbolic_call(self, args, kwargs):
+        kwargs = self._drop_unaccepted(kwargs) if kwargs else kwargs
         first = args[0] if args else kwargs.get("inputs")
         input_shape = _shape_struct(first)
         self._maybe_build(input_shape)  # a no-op once built

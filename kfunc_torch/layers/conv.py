@@ -42,6 +42,9 @@ class _BaseConv(Layer):
 
     rank = 2
     _allow_causal = False
+    # Keras refuses strides > 1 with dilation_rate > 1 for Conv and ConvTranspose only; its depthwise
+    # and separable convolutions accept both (torch's kernels compute them).
+    _strided_dilation = False
 
     def __init__(self, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  activation=None, use_bias=True, bias_initializer="zeros", bias_regularizer=None,
@@ -54,12 +57,9 @@ class _BaseConv(Layer):
         allowed = ("valid", "same", "causal") if self._allow_causal else ("valid", "same")
         self.padding = sp.normalize_padding(padding, owner, allowed)
         self.data_format = sp.data_format(data_format)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1 and not self._strided_dilation:
             raise ValueError(f"{owner}: strides > 1 together with dilation_rate > 1 is not supported (as in Keras); "
                              f"received strides={self.strides} and dilation_rate={self.dilation_rate}. Use one of them.")
-        if self.padding == "causal" and self.data_format != "channels_last":
-            raise ValueError(f"{owner}: padding='causal' needs data_format='channels_last' (as in Keras); "
-                             f"received data_format={data_format!r}.")
         self.activation = _activations.get(activation)
         self._act = None if self.activation is _activations.linear else self.activation
         self.use_bias = bool(use_bias)
@@ -344,6 +344,7 @@ class _DepthwiseConv(_BaseConv):
     """Per-channel convolution: ``depth_multiplier`` outputs per input channel (groups = channels)."""
 
     _allow_causal = False
+    _strided_dilation = True
 
     def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1, data_format=None,
                  dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",

@@ -224,7 +224,8 @@ class LayerNormalization(_GammaBeta):
 
 
 class GroupNormalization(_GammaBeta):
-    """Normalizes each sample over groups of channels (``groups`` must divide the channels).
+    """Normalizes each sample over groups of channels (``groups`` must divide the channels; -1: one
+    group per channel).
 
     Example::
 
@@ -243,6 +244,8 @@ class GroupNormalization(_GammaBeta):
 
     def build(self, input_shape):
         (c,) = self._axes_sizes(input_shape)
+        if self.groups == -1:  # Keras: one group per channel (instance normalization)
+            self.groups = c
         if not isinstance(self.groups, int) or self.groups <= 0 or c % self.groups:
             raise ValueError(f'GroupNormalization layer "{self.name}": groups={self.groups!r} must be a positive '
                              f"integer dividing the number of channels ({c}) of input shape {tuple(input_shape)}.")

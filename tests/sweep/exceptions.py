@@ -1,0 +1,81 @@
+"""Where Keras 3's torch backend departs from Keras's own semantics (its TensorFlow backend, tf_keras),
+and what those configurations are compared with instead.
+
+Each entry: a predicate on a ``SweepCase``, the reason, and a reference that computes what
+TensorFlow's Keras computes (numpy, written from the TF op's documented semantics). The sweep
+compares such cases with the reference instead of Keras 3 (shapes, counts and weights still come
+from Keras 3, where the backends agree).
+
+1. ``AveragePooling*D(padding='same')`` where the 'same' padding of some axis is odd (total
+   ``max((ceil(n/s) - 1)*s + k - n, 0)`` with one more cell at the end): Keras 3 on torch pads
+   those axes by repeating the edge values and averages them in (a window ``[x4, x5, pad]`` gives
+   ``(x4 + 2 x5) / 3``); TensorFlow (and tf_keras, and Keras 3 on TF/JAX) average over the real
+   cells only (``(x4 + x5) / 2``). We match TensorFlow. (Where the padded window holds one real
+   cell, as with pool 2 and stride 1, both give the same value.)
+
+Example::
+
+    reason, reference = departure(case)          # (None, None) for an ordinary case
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import re
+
+import numpy as np
+
+_AVG = re.compile(r"^AveragePooling([123])D\((.*)\)$")
+
+
+def _same_pad_odd(sizes, pool, strides) -> bool:
+    for n, k, s in zip(sizes, pool, strides):
+        total = max((math.ceil(n / s) - 1) * s + k - n, 0)
+        if total % 2:
+            return True
+    return False
+
+
+def _avg_args(case):
+    m = _AVG.match(case.src)
+    rank = int(m.group(1))
+    ns = {}
+    args = eval(f"(lambda pool_size=2, strides=None, padding='valid', data_format='channels_last': "
+                f"(pool_size, strides, padding, data_format))({m.group(2)})", ns)
+    pool, strides, padding, fmt = args
+    pool = (pool,) * rank if isinstance(pool, int) else tuple(pool)
+    strides = pool if strides is None else ((strides,) * rank if isinstance(strides, int) else tuple(strides))
+    return rank, pool, strides, padding, fmt
+
+
+def avg_pool_tf(x: np.ndarray, pool, strides, data_format) -> np.ndarray:
+    """TensorFlow's 'same' average pooling: windows cut at the borders average their real cells."""
+    if data_format == "channels_first":
+        x = np.moveaxis(x, 1, -1)
+    sizes = x.shape[1:-1]
+    outs = [math.ceil(n / s) for n, s in zip(sizes, strides)]
+    starts = [(max((o - 1) * s + k - n, 0)) // 2 for o, s, k, n in zip(outs, strides, pool, sizes)]
+    y = np.zeros((x.shape[0], *outs, x.shape[-1]), dtype=np.float64)
+    for pos in itertools.product(*[range(o) for o in outs]):
+        sl = []
+        for p, s, k, st, n in zip(pos, strides, pool, starts, sizes):
+            lo = p * s - st
+            sl.append(slice(max(lo, 0), min(lo + k, n)))
+        y[(slice(None), *pos, slice(None))] = x[(slice(None), *sl, slice(None))].mean(
+            axis=tuple(range(1, 1 + len(sizes))))
+    y = y.astype(np.float32)
+    return np.moveaxis(y, -1, 1) if data_format == "channels_first" else y
+
+
+def departure(case):
+    """(reason, reference function of the inputs list -> outputs list), or (None, None)."""
+    if _AVG.match(case.src):
+        rank, pool, strides, padding, fmt = _avg_args(case)
+        if padding == "same":
+            data = case.make_inputs()[0]
+            sizes = data.shape[1:-1] if fmt == "channels_last" else data.shape[2:]
+            if _same_pad_odd(sizes, pool, strides):
+                return ("Keras 3 on torch averages in repeated edge values for an odd 'same' pad; "
+                        "TensorFlow's Keras averages the real cells only",
+                        lambda xs: [avg_pool_tf(xs[0], pool, strides, fmt)])
+    return None, None
