@@ -3,5 +3,11 @@
 | file | layers |
 |---|---|
 | ``numerical`` | Normalization, Rescaling, Discretization |
+| ``image`` (+ ``_image_ops``: resize, affine sampling) | Resizing, CenterCrop |
+| ``image_random`` | RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomCrop, RandomBrightness |
+
+Shared: ``_base`` (inputs as arrays/lists/strings, adapt batches, seeds), ``_encoding`` (one_hot/multi_hot/count).
 """
 from .numerical import *  # noqa: F401,F403
+from .image import *  # noqa: F401,F403
+from .image_random import *  # noqa: F401,F403

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ...engine.keras_tensor import STRING, to_torch_dtype
-from ...engine.layer import Layer
+from ...engine.layer import Layer, call_accepts
 
 
 def to_numeric_tensor(value, device=None, dtype=None) -> torch.Tensor:
@@ -118,6 +118,9 @@ class PreprocessingLayer(Layer):
         return super()._output_dtype(in_tensors)
 
     def _eager_call(self, args, kwargs):
+        if "training" in kwargs and not call_accepts(self, "training"):
+            # Keras passes training= only to layers whose call() takes it; the others ignore it.
+            kwargs = {k: v for k, v in kwargs.items() if k != "training"}
         if args and not isinstance(args[0], torch.Tensor):
             x = args[0]
             if self._takes_strings and is_string_data(x):
