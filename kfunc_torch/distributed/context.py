@@ -59,7 +59,19 @@ def initialize(backend: str | None = None, timeout_s: float | None = None) -> bo
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
         kwargs = {} if timeout_s is None else {"timeout": datetime.timedelta(seconds=timeout_s)}
         dist.init_process_group(backend=backend, **kwargs)
+        # Ours to close: a group left open at exit can abort the process ("terminate called ...").
+        import atexit
+        atexit.register(_close_group)
     return dist.get_world_size() > 1
+
+
+def _close_group() -> None:
+    dist = _dist()
+    if dist is not None and dist.is_initialized():
+        try:
+            dist.destroy_process_group()
+        except Exception:  # exiting anyway: nothing useful to report
+            pass
 
 
 def is_distributed() -> bool:
