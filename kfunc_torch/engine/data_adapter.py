@@ -41,6 +41,21 @@ def _is_array(v) -> bool:
     return isinstance(v, (np.ndarray, torch.Tensor)) or (hasattr(v, "__array__") and hasattr(v, "shape"))
 
 
+def _pandas_to_numpy(v):
+    """A pandas DataFrame / Series as its numpy values (numeric columns only, with a clear error)."""
+    a = v.to_numpy()
+    if a.dtype == object or a.dtype.kind in "OSU":
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+        dtypes = v.dtypes.items() if hasattr(v.dtypes, "items") else [(getattr(v, "name", None), v.dtype)]
+        bad = [str(c) for c, dt in dtypes if not (is_numeric_dtype(dt) or is_bool_dtype(dt))]
+        if bad:
+            raise TypeError(f"The DataFrame/Series passed as data has non-numeric columns {bad}; a model takes "
+                            "numbers. Encode them first (e.g. pd.get_dummies(df, columns=[...]) or "
+                            ".astype('category').cat.codes), or pass a dict of columns, one per model input.")
+    # pandas may hand out a read-only view (copy-on-write); torch wants writable memory.
+    return a if a.flags.writeable else a.copy()
+
+
 def to_list(data, names, what, model_name):
     """The arrays of ``data`` as a list in the order of ``names`` (model inputs or outputs)."""
     if data is None:
@@ -69,7 +84,7 @@ def as_tensor(v, dtype=None, device=None):
     if isinstance(v, torch.Tensor):
         t = v
     else:
-        a = np.asarray(v)
+        a = _pandas_to_numpy(v) if _is_pandas(v) else np.asarray(v)
         if a.dtype == object:
             raise TypeError(f"Cannot convert an array of Python objects (shape {a.shape}) to a tensor. Pad "
                             "sequences to one length (e.g. utils.pad_sequences) and pass numeric arrays.")
@@ -83,6 +98,17 @@ def as_tensor(v, dtype=None, device=None):
     if device is not None and t.device != device:
         t = t.to(device, non_blocking=True)
     return t
+
+
+def _is_pandas(v) -> bool:
+    return type(v).__module__.startswith("pandas") and hasattr(v, "to_numpy")
+
+
+def _as_array(a):
+    """Tensors and arrays as they are; pandas objects as numpy; lists and scalars through np.asarray."""
+    if _is_pandas(a):
+        return _pandas_to_numpy(a)
+    return a if hasattr(a, "shape") else np.asarray(a)
 
 
 def _graph(model) -> bool:
@@ -154,7 +180,7 @@ class ArrayData:
         device = device if device is not None else model._device()
         _checks.check_batch_size(batch_size)
         xs = to_list(x, input_names(model, x), "inputs", model.name)
-        xs = [np.asarray(a) if not isinstance(a, torch.Tensor) and not hasattr(a, "shape") else a for a in xs]
+        xs = [_as_array(a) for a in xs]
         if _graph(model):
             xs = [_checks.adjust_rank(tuple(t.shape), a) for t, a in zip(model.inputs, xs)]
         if check:
@@ -240,6 +266,11 @@ class ArrayData:
                 produced += 1
 
 
+RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or generator can "
+           "generate at least `steps_per_epoch * epochs` batches. You may need to use the `.repeat()` function "
+           "when building your dataset.")
+
+
 class IterData:
     """Batches from a DataLoader, generator, or Sequence-like object; converted to tensors per batch."""
 
@@ -255,6 +286,8 @@ class IterData:
         self._iterator = None
         self._steps = steps
         self._checked = False
+        self.exhausted = False  # a one-shot iterator (generator) that has ended
+        self._warned = False
 
     def steps(self):
         if self._steps is not None:
@@ -270,8 +303,11 @@ class IterData:
         x, y, sw = (list(batch) + [None, None])[:3]
         m = self.model
         xs = to_list(x, input_names(m, x), "inputs", m.name)
+        xs = [_as_array(a) for a in xs]
+        if _graph(m):
+            xs = [_checks.adjust_rank(tuple(t.shape), a) for t, a in zip(m.inputs, xs)]
         if not self._checked:
-            check_shapes(m, [a if hasattr(a, "shape") else np.asarray(a) for a in xs])
+            check_shapes(m, xs)
             self._checked = True
         xs = [as_tensor(a, dt, self.device) for a, dt in zip(xs, input_dtypes(m, len(xs)))]
         ys = None
@@ -305,15 +341,28 @@ class IterData:
             if self._iterator is None:  # a generator: keep consuming it across epochs (Keras semantics)
                 self._iterator = iter(self.source)
             it = self._iterator
+        one_shot = it is iter(it)  # a generator / iterator, not a fresh pass over a container
         for k in range(steps) if steps is not None else iter(int, 1):
             try:
                 batch = next(it)
             except StopIteration:
-                if steps is not None and k < steps:
-                    warnings.warn(f"The data ran out after {k} steps of {steps}; stopping this epoch early.",
-                                  stacklevel=3)
+                self.exhausted = one_shot
+                if (steps is not None and k < steps) or k == 0:
+                    self._ran_out_warning()
                 return
             yield self._convert(batch)
+
+    def _ran_out_warning(self):
+        if not self._warned:
+            self._warned = True
+            warnings.warn(RAN_OUT, stacklevel=4)
+
+    def has_more(self) -> bool:
+        """Whether another epoch can draw batches: False once a generator has ended (Keras then stops
+        training with its "ran out of data" warning instead of running empty epochs)."""
+        if self.exhausted:
+            self._ran_out_warning()
+        return not self.exhausted
 
 
 def is_iterable_source(x) -> bool:
@@ -321,6 +370,6 @@ def is_iterable_source(x) -> bool:
     from torch.utils.data import DataLoader, Dataset
     if isinstance(x, (DataLoader, Dataset)):
         return True
-    if isinstance(x, (np.ndarray, torch.Tensor, list, tuple, dict)) or x is None:
-        return False
+    if isinstance(x, (np.ndarray, torch.Tensor, list, tuple, dict)) or x is None or _is_array(x):
+        return False  # _is_array: pandas DataFrames / Series and other array-likes are data, not generators
     return hasattr(x, "__next__") or hasattr(x, "__iter__") or (hasattr(x, "__getitem__") and hasattr(x, "__len__"))

@@ -288,6 +288,8 @@ class Trainer(GeneratorMethods):
         initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
         try:
             for epoch in range(initial_epoch, epochs):
+                if epoch > initial_epoch and not getattr(train, "has_more", lambda: True)():
+                    break  # a generator ended: Keras warns "Your input ran out of data" and stops
                 self._reset_trackers()
                 cb.call("on_epoch_begin", epoch, None)
                 self.train()  # Dropout, BatchNormalization in training mode
