@@ -14,8 +14,6 @@ Example::
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import torch
 from torch.nn.modules import module as _torch_module
@@ -28,6 +26,7 @@ from .. import optimizers as _optimizers
 from ..legacy import CALLS, rename_call
 from ..legacy.generators import GeneratorMethods
 from . import data_adapter as _data
+from . import jit as _jit
 from .compile_utils import CompiledLoss, compile_metrics
 from .layer import _CPU
 
@@ -76,7 +75,8 @@ class Trainer(GeneratorMethods):
         self.loss, self.loss_weights = loss, loss_weights
         # Kept as given, so that model.save() can write Keras's compile_config.
         self._compile_metrics, self._compile_weighted_metrics = metrics, weighted_metrics
-        self._jit_compile = bool(jit_compile)
+        self._jit_compile = _jit.resolve(jit_compile, run_eagerly)
+        self.__dict__["_jit_fns"] = {}  # name -> CompiledFunction, made on first use
         self._train_fn = None
         self.compiled = True
 
@@ -120,14 +120,18 @@ class Trainer(GeneratorMethods):
         self._scaler = _mp.make_grad_scaler(device)
         # Decided once: the step neither reads a tensor's device nor enters a no-op context.
         self._autocast_device = device if _mp.global_policy().is_mixed else None
-        self._loss_fn = self._forward_and_loss
-        if self._jit_compile:
-            try:
-                self._loss_fn = torch.compile(self._forward_and_loss)
-            except Exception as e:  # no compiler available: run eagerly
-                warnings.warn(f"jit_compile=True: torch.compile failed ({e}); running eagerly.", stacklevel=3)
+        self._loss_fn = self._jitted("train step", self._forward_and_loss)
         rep = _distributed.replicas(self)  # several processes: the replicated step (kfunc_torch/distributed)
         self._train_fn = self._train_step if rep is None else rep.train_step(self)
+
+    def _jitted(self, what, method):
+        """``method`` itself, or under jit_compile=True this model's own compiled copy of it (engine/jit.py)."""
+        if not getattr(self, "_jit_compile", False):
+            return method
+        fns = self.__dict__.setdefault("_jit_fns", {})
+        if what not in fns:
+            fns[what] = _jit.CompiledFunction(method, what)
+        return fns[what]
 
     def _run_model(self, xs, training):
         if len(xs) == 1:
@@ -355,11 +359,12 @@ class Trainer(GeneratorMethods):
     def _test_loop(self, data, steps, cb, prefix="", replicas=None):
         self._reset_trackers()
         want = cb is not None and cb.wants_batches("test")
+        loss_fn = self._jitted("test step", self._forward_and_loss)
         with _mp.autocast_context(self._device()):
             for step, (xs, ys, sws) in enumerate(data.batches(False, steps)):
                 if want:
                     cb.batch("test", "begin", step, None)
-                outs, total, parts = self._forward_and_loss(xs, ys, sws)
+                outs, total, parts = loss_fn(xs, ys, sws)
                 self._track(ys, sws, outs, total, parts, xs[0].shape[0])
                 if want:
                     cb.batch("test", "end", step, _callbacks.LazyLogs(self._results))
@@ -423,9 +428,10 @@ class Trainer(GeneratorMethods):
         chunks = None
         try:
             cb.call("on_predict_begin", None)
+            run = self._jitted("predict", self._run_model)
             with _mp.autocast_context(self._device()):
                 for step, (xs, _, _) in enumerate(data.batches(False, steps)):
-                    outs = self._outputs_list(self._run_model(xs, None))
+                    outs = self._outputs_list(run(xs, None))
                     chunks = [[] for _ in outs] if chunks is None else chunks
                     for c, o in zip(chunks, outs):
                         c.append(o.float() if o.is_floating_point() else o)
