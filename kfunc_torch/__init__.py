@@ -12,7 +12,7 @@ Example::
 from . import (activations, applications, backend, callbacks, config, constraints, datasets, initializers, layers,
                losses, metrics, mixed_precision, models, ops, optimizers, preprocessing, random, regularizers, saving,
                utils)
-from ._compat import get_compat, set_compat
+from .generations import get_compat, set_compat
 from .engine.input_layer import Input, InputLayer
 from .engine.keras_tensor import KerasTensor
 from .engine.layer import Layer

@@ -11,8 +11,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ._compat import get_compat
 from .engine import registry
+from .generations import current
 
 
 def linear(x):
@@ -43,11 +43,9 @@ def log_softmax(x, axis=-1):
 
 def hard_sigmoid(x):
     """Keras's cheap sigmoid: clip(0.2 x + 0.5, 0, 1) in Keras 1/2 and tf.keras; Keras 3 changed it to
-    relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1), used under compat "keras3".
+    relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1) (the generation's ``hard_sigmoid_slope``).
     Example: ``LSTM(8, recurrent_activation='hard_sigmoid')``."""
-    if get_compat() == "keras3":
-        return F.hardsigmoid(x)  # torch's hardsigmoid is exactly relu6(x + 3) / 6
-    return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)
+    return torch.clamp(current().hard_sigmoid_slope * x + 0.5, 0.0, 1.0)
 
 
 def hard_silu(x):

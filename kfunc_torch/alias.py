@@ -24,7 +24,6 @@ import importlib.util
 import sys
 import types
 
-_VERSIONS = {"keras2": "2.2.4", "tf2": "2.13.1", "keras3": "3.15.1"}
 
 # Old Keras module paths (Keras 1/2) -> where their names live now. Each becomes a module that
 # re-exports every public name of the listed kfunc_torch modules.
@@ -77,8 +76,8 @@ class _KerasModule(types.ModuleType):
 
     def __getattr__(self, name):
         if name == "__version__":
-            from ._compat import get_compat
-            return _VERSIONS[get_compat()]
+            from .generations import current
+            return current().keras_version
         import kfunc_torch
         try:
             return getattr(kfunc_torch, name)
@@ -189,7 +188,7 @@ def alias_keras(compat: str | None = None, force: bool = False):
         >>> import keras; keras.layers.Dense(3)
     """
     if compat is not None:
-        from ._compat import set_compat
+        from .generations import set_compat
         set_compat(compat)
     real = _real_keras_loaded()
     if real is not None:

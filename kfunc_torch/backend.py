@@ -19,14 +19,16 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import _compat
+from .legacy.tables import DIM_ORDERING
+from .naming import reset_name_counters
+from .settings import backend_settings
 from .ops.tensor_functions import *  # noqa: F401,F403  the tensor functions (shared with kfunc_torch.ops)
 from .ops.tensor_functions import is_keras_tensor  # noqa: F401
 
 # "explicit" records whether the user chose the image format; Keras 1 code may switch the
 # default to channels_first only when nobody did (see legacy/layer_args.py).
-# The dict lives in _compat (a leaf module) so the engine reads floatx without importing us.
-_settings = _compat.backend_settings
+# The dict lives in settings.py (a leaf module) so the engine reads floatx without importing us.
+_settings = backend_settings
 
 
 def clear_session() -> None:
@@ -34,7 +36,7 @@ def clear_session() -> None:
 
     Example: ``K.clear_session()``
     """
-    _compat.reset_name_counters()
+    reset_name_counters()
 
 
 def image_data_format() -> str:
@@ -76,7 +78,7 @@ def normalize_data_format(data_format) -> str:
     """
     if data_format is None or data_format == "default":
         return image_data_format()
-    data_format = {"tf": "channels_last", "th": "channels_first"}.get(data_format, data_format)
+    data_format = DIM_ORDERING.get(data_format, data_format)  # Keras 1's 'th' / 'tf'
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError(f"Unknown data_format {data_format!r}: expected 'channels_last' or 'channels_first'.")
     return data_format

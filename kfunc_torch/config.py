@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 
-from . import _compat
+from .settings import backend_settings
 from .backend import epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format  # noqa: F401
 from .mixed_precision import global_policy as dtype_policy  # noqa: F401
 from .mixed_precision import set_global_policy as set_dtype_policy  # noqa: F401
@@ -38,9 +38,9 @@ def _env_int(name):
     return int(value) if value else None
 
 
-# Settings that only keras.config has (the shared ones live in _compat.backend_settings).
+# Settings that only keras.config has (the shared ones live in settings.backend_settings).
 # Keras reads KERAS_MAX_EPOCHS / KERAS_MAX_STEPS_PER_EPOCH once at import, as we do.
-_settings = _compat.backend_settings
+_settings = backend_settings
 _settings.setdefault("interactive_logging", True)
 _settings.setdefault("traceback_filtering", True)
 _settings.setdefault("flash_attention", None)

@@ -217,7 +217,7 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
 
 
 def _snake(name):
-    from ._compat import to_snake_case
+    from .naming import to_snake_case
     return to_snake_case(name)
 
 

@@ -28,14 +28,14 @@ import time
 
 import numpy as np
 
-from . import _compat
+from .generations import current
+from .settings import backend_settings
 
 
 def _style_for(style):
     if style is not None:
         return style
-    from ._compat import get_compat
-    return "keras3" if get_compat() == "keras3" else "keras2"
+    return current().progbar
 
 
 def _in_notebook(stream) -> bool:
@@ -72,7 +72,7 @@ def _fmt_per_unit(t: float, unit: str) -> str:
 def print_msg(text: str, end: str = "\n") -> None:
     """Print as Keras's ``io_utils.print_msg``: to stdout, or to the ``'keras'`` logger (INFO) after
     ``keras.config.disable_interactive_logging()``. Example: ``print_msg("Epoch 1/10")``."""
-    if _compat.backend_settings.get("interactive_logging", True):
+    if backend_settings.get("interactive_logging", True):
         print(text, end=end, flush=True)
     else:
         logging.getLogger("keras").info(text.rstrip("\n"))
@@ -96,7 +96,7 @@ class Progbar:
         self.notebook = _in_notebook(stream)
         self.dynamic = (hasattr(stream, "isatty") and stream.isatty()) or self.notebook
         # keras.config.disable_interactive_logging(): final lines go to logging, nothing redraws.
-        self.interactive = _compat.backend_settings.get("interactive_logging", True) or file is not None
+        self.interactive = backend_settings.get("interactive_logging", True) or file is not None
         self.dynamic = self.dynamic and self.interactive
         # Jupyter redraws are expensive (each one is a message to the front end): throttle harder.
         self.interval = max(interval, 0.1) if self.notebook else interval

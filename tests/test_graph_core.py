@@ -260,7 +260,7 @@ def test_names_keras3_and_clear_session():
 
 
 def test_user_names_do_not_advance_counters_and_snake_case():
-    from kfunc_torch._compat import to_snake_case
+    from kfunc_torch.naming import to_snake_case
     Dense(2, name="mine")
     assert Dense(2).name == "dense_1"
     assert [to_snake_case(c) for c in ("BatchNormalization", "Conv2D", "LeakyReLU", "PReLU", "UpSampling2D")] == \

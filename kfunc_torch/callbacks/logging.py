@@ -48,9 +48,9 @@ class ProgbarLogger(Callback):
         self._bar = Progbar(target, verbose=self.verbose)
 
     def on_epoch_begin(self, epoch, logs=None):
-        from .._compat import get_compat
+        from ..generations import current
         epochs = self.params.get("epochs", 1)
-        if self.verbose and (get_compat() == "keras2" or epochs > 1):
+        if self.verbose and (current().epoch_line_for_one_epoch or epochs > 1):
             print_msg(f"Epoch {epoch + 1}/{epochs}")
         self._new_bar(self.params.get("steps"))
 

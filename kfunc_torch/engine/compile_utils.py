@@ -111,9 +111,10 @@ def _resolve_metric(m, entry, output_shape):
     if isinstance(m, str) and m in _metrics._CLASSES_BY_NAME:
         # A stateful metric by name ('AUC', 'auc'): a fresh instance, its key 'auc' (tf.keras names it by the
         # instance); Keras 3 keys it by what the user wrote ('AUC').
-        from .._compat import get_compat, to_snake_case
+        from ..generations import current
+        from ..naming import to_snake_case
         cls = _metrics._CLASSES_BY_NAME[m]
-        return cls(name=m if get_compat() == "keras3" else to_snake_case(cls.__name__))
+        return cls(name=m if current().metric_key_as_written else to_snake_case(cls.__name__))
     import copy
     metric = _metrics.get(m)
     return copy.copy(metric) if metric is m else metric

@@ -21,7 +21,7 @@ from torch import nn
 from torch.nn.modules import module as _torch_module
 from torch.utils import _pytree as pytree
 
-from .. import _compat
+from ..naming import model_name, to_snake_case, unique_name
 from ..legacy import CALLS, rename_call
 from ..saving.archive import save_model
 from ..saving.config import to_json
@@ -49,8 +49,8 @@ class Model(Trainer, Layer):
         if name is None:
             # A user's subclass is named after its class (MyModel -> my_model), as in Keras 2 and 3.
             cls = type(self)
-            name = _compat.model_name(self._kind()) if cls.__module__.startswith("kfunc_torch.") \
-                else _compat.unique_name(_compat.to_snake_case(cls.__name__))
+            name = model_name(self._kind()) if cls.__module__.startswith("kfunc_torch.") \
+                else unique_name(to_snake_case(cls.__name__))
         super().__init__(name=name,
                          trainable=trainable, **kwargs)
         self._init_trainer()

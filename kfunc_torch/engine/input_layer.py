@@ -8,7 +8,7 @@ Example::
 from __future__ import annotations
 
 
-from .. import _compat
+from ..naming import input_layer_name
 from ..legacy import CALLS, rename_call
 from .keras_tensor import KerasTensor, to_torch_dtype
 from .layer import Layer
@@ -34,7 +34,7 @@ class InputLayer(Layer):
             if d is not None and (not isinstance(d, int) or d < 0):
                 raise ValueError(f"Input shape {batch_shape} has an invalid dimension {d!r}: expected "
                                  "positive integers, or None for a dimension of unknown size.")
-        super().__init__(name=name if name is not None else _compat.input_layer_name(), dtype=dtype, **kwargs)
+        super().__init__(name=name if name is not None else input_layer_name(), dtype=dtype, **kwargs)
         self.batch_shape = batch_shape
         self._batch_input_shape = batch_shape
         self.built = True

@@ -18,7 +18,7 @@ from typing import NamedTuple, Optional, Tuple
 import numpy as np
 import torch
 
-from .. import _compat
+from ..settings import backend_settings
 
 Shape = Tuple[Optional[int], ...]
 
@@ -39,7 +39,7 @@ _DTYPES["str"] = STRING
 def to_torch_dtype(dtype) -> torch.dtype:
     """Map a Keras dtype spelling ('int32', np.float32, torch.float32) to a torch dtype."""
     if dtype is None:
-        return _DTYPES[_compat.backend_settings["floatx"]]
+        return _DTYPES[backend_settings["floatx"]]
     if isinstance(dtype, torch.dtype):
         return dtype
     if isinstance(dtype, str) and dtype in _DTYPES:

@@ -27,7 +27,8 @@ from torch import nn
 from torch.nn.modules import module as _torch_module
 from torch.utils import _pytree as pytree
 
-from .. import _compat, constraints, initializers, regularizers
+from .. import constraints, initializers, regularizers
+from ..naming import to_snake_case, unique_name
 from . import registry
 from .input_spec import assert_input_compatibility
 from .keras_tensor import KerasTensor, Shape, dtype_name, to_torch_dtype
@@ -87,7 +88,7 @@ class Layer(NodeAPI, MetaInference, nn.Module):
             # Keras runs layers in inference mode unless fit() or training=True says otherwise;
             # torch modules start in training mode, so we start every layer in eval mode.
             training=False,
-            name=name if name is not None else _compat.unique_name(_compat.to_snake_case(type(self).__name__)),
+            name=name if name is not None else unique_name(to_snake_case(type(self).__name__)),
             _trainable=trainable,
             built=False,
             _inbound_nodes=[],
@@ -128,7 +129,7 @@ class Layer(NodeAPI, MetaInference, nn.Module):
         if unknown:
             raise TypeError(f"add_weight() got unexpected keyword argument(s) {sorted(unknown)}. It takes name, "
                             "shape, initializer, dtype, trainable, regularizer, constraint.")
-        keras_name = name if name is not None else _compat.unique_name("variable", zero_based=True)
+        keras_name = name if name is not None else unique_name("variable", zero_based=True)
         name = name if name is not None else "weight"
         if initializer is None:  # Keras's default: glorot_uniform for floats, zeros otherwise
             initializer = "glorot_uniform" if to_torch_dtype(dtype or self._dtype).is_floating_point else "zeros"

@@ -38,5 +38,5 @@ def apply_op(fn, args, name="op"):
 
 
 def _op_name(base):
-    from .._compat import unique_name
+    from ..naming import unique_name
     return unique_name(base)

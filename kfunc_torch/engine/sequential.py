@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import torch
 
-from .. import _compat
+from ..generations import current
+from ..naming import input_layer_name, unique_name
 from . import call_context, registry
 from .functional import Model
 from .input_layer import InputLayer
@@ -77,8 +78,8 @@ class Sequential(Keras2SequentialMethods, Model):
     @staticmethod
     def _input_name(first_layer: Layer) -> str:
         # Keras 2 names the implicit input after the first layer; Keras 3 counts it as an input_layer.
-        if _compat.get_compat() == "keras3":
-            return _compat.input_layer_name()
+        if current().sequential_input_is_input_layer:
+            return input_layer_name()
         return f"{first_layer.name}_input"
 
     def pop(self) -> Layer:
@@ -98,10 +99,10 @@ class Sequential(Keras2SequentialMethods, Model):
         return layer
 
     def _rebuild_graph(self) -> None:
-        if not self._is_graph_network and _compat.get_compat() == "keras3":
+        if not self._is_graph_network and current().sequential_takes_functional_name:
             # Keras 3 builds a Sequential through an inner functional model, which takes a
             # "functional" name: the next Model is then functional_2, not functional_1.
-            _compat.unique_name("functional")
+            unique_name("functional")
         self._init_graph(self._stack_outputs[0], self._stack_outputs[-1])
 
     def build(self, input_shape=None) -> None:

@@ -23,6 +23,7 @@ from .. import config as _keras_config
 from .. import distributed as _distributed
 from .. import mixed_precision as _mp
 from .. import optimizers as _optimizers
+from ..generations import current
 from ..legacy import CALLS, rename_call
 from ..legacy.generators import GeneratorMethods
 from . import data_adapter as _data
@@ -324,8 +325,7 @@ class Trainer(GeneratorMethods):
         return self.history
 
     def _order_logs(self, logs):
-        from .. import _compat
-        if _compat.get_compat() == "keras3":
+        if current().sorted_logs:
             train = sorted(k for k in logs if not k.startswith("val_"))
             return {k: logs[k] for k in train + sorted(k for k in logs if k.startswith("val_"))}
         return logs

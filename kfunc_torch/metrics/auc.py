@@ -92,7 +92,7 @@ class AUC(Metric):
         self._thr_cache = None  # thresholds as a float32 tensor on the data's device (uneven thresholds only)
         self._lw_cache = None   # label_weights on the data's device
         if name is None:
-            from .._compat import unique_name
+            from ..naming import unique_name
             name = unique_name("auc", zero_based=True)  # auc, auc_1, ... as Keras names metric instances
         super().__init__(name=name)
 

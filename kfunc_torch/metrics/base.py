@@ -25,7 +25,7 @@ class Metric:
     """
 
     def __init__(self, name=None, dtype=None):
-        from .._compat import to_snake_case
+        from ..naming import to_snake_case
         self.name = name or to_snake_case(type(self).__name__)
         self.reset_state()
 

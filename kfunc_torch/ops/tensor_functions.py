@@ -24,6 +24,7 @@ from .tensor_creation import (constant, dtype, eye, int_shape, is_keras_tensor, 
                            random_normal, random_uniform, shape, variable, zeros)
 from ..engine.factory_device import factory_device
 from ..engine.keras_tensor import KerasTensor, to_torch_dtype
+from ..generations import current
 
 __all__ = [
     "abs", "all", "any", "argmax", "argmin", "batch_dot", "batch_flatten", "cast", "ceil", "clip", "concatenate",
@@ -304,8 +305,9 @@ def elu(x, alpha=1.0):
 
 @symbolic
 def hard_sigmoid(x):
-    """Keras's clip(0.2 x + 0.5, 0, 1). Example: ``K.hard_sigmoid(x)``."""
-    return torch.clamp(0.2 * _float(x) + 0.5, 0.0, 1.0)
+    """clip(slope x + 0.5, 0, 1): slope 0.2 in Keras 2 and tf.keras, 1/6 in Keras 3 (the current
+    generation's). Example: ``K.hard_sigmoid(x)``."""
+    return torch.clamp(current().hard_sigmoid_slope * _float(x) + 0.5, 0.0, 1.0)
 
 
 @symbolic

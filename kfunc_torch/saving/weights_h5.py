@@ -22,7 +22,7 @@ import json
 
 import numpy as np
 
-from .. import _compat
+from ..naming import to_snake_case
 from ..engine import registry
 from .files import SavedFileError, atomic_write, check_exists, open_h5
 
@@ -31,7 +31,7 @@ def _keyed(layers) -> list[tuple[str, object]]:
     class name, made unique (``lstm_cell``, ``lstm_cell_1``); the layers' own names play no part."""
     seen, out = {}, []
     for layer in layers:
-        base = _compat.to_snake_case(registry.keras_entry(type(layer))[1])
+        base = to_snake_case(registry.keras_entry(type(layer))[1])
         n = seen.get(base, 0)
         seen[base] = n + 1
         out.append((base if n == 0 else f"{base}_{n}", layer))

@@ -16,13 +16,13 @@ Example::
 """
 from __future__ import annotations
 
-from .. import _compat
+from ..generations import SUMMARY_STYLES, summary_style
 from ..progbar import print_msg
 from .box import render_box
 from .classic import render_classic
 from .collect import collect
 
-STYLES = ("keras2", "tf2", "keras3")
+STYLES = tuple(SUMMARY_STYLES)
 
 
 def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
@@ -36,15 +36,12 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
 
         >>> print_summary(model, style="keras3", line_length=100)
     """
-    style = style or _compat.get_compat()
-    if style not in STYLES:
-        raise ValueError(f"Unknown summary style {style!r}: expected one of {', '.join(STYLES)} "
-                         "('keras2' Keras 2.3 text, 'tf2' tf.keras text, 'keras3' Keras 3 box table).")
+    style = summary_style(style)  # the current generation's when None
     if positions is not None and len(positions) != (3 if _is_seq(model) else 4):
         raise ValueError(f"positions must give one column end per column ({3 if _is_seq(model) else 4} for this "
                          f"model); received {list(positions)}.")
     info = collect(model, style, expand_nested=expand_nested, layer_range=layer_range)
-    if style == "keras3":
+    if style.box:
         text = render_box(info, line_length, positions, show_trainable)
         if print_fn is None:
             print_msg(text, end="")

@@ -7,11 +7,13 @@ with a space and wraps a long cell onto further lines, preferring breaks after `
 Example::
 
     >>> lines = []
-    >>> render_classic(collect(model, "keras2"), "keras2", None, None, False, lines.append)
+    >>> render_classic(collect(model, "keras2"), summary_style("keras2"), None, None, False, lines.append)
     >>> lines[0]
     'Model: "model_1"'
 """
 from __future__ import annotations
+
+from ..generations import SummaryStyle
 
 from .collect import SummaryInfo, readable_size
 
@@ -63,7 +65,7 @@ def _tf2_rows(fields, positions, level=0) -> list[str]:
 
 
 def _positions(style, sequential_like, line_length, positions, show_trainable):
-    (seq_len, seq_pos), (graph_len, graph_pos) = _LAYOUT[style]
+    (seq_len, seq_pos), (graph_len, graph_pos) = _LAYOUT[style.name]
     default_len, default_pos = (seq_len, seq_pos) if sequential_like else (graph_len, graph_pos)
     line_length = line_length or default_len
     positions = list(positions or default_pos)
@@ -75,12 +77,12 @@ def _positions(style, sequential_like, line_length, positions, show_trainable):
     return line_length, positions
 
 
-def render_classic(info: SummaryInfo, style: str, line_length, positions, show_trainable, print_fn) -> None:
+def render_classic(info: SummaryInfo, style: SummaryStyle, line_length, positions, show_trainable, print_fn) -> None:
     """Print ``info`` in the keras2 or tf2 text style, one ``print_fn`` call per line."""
     seq = info.sequential_like
     width, pos = _positions(style, seq, line_length, positions, show_trainable)
     header = _HEADER[:3 if seq else 4] + (["Trainable"] if show_trainable else [])
-    tf2 = style == "tf2"
+    tf2 = style.wraps
 
     def row(fields, level=0):
         if tf2:

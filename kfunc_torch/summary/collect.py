@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..engine.functional import Model
+from ..generations import SummaryStyle, summary_style
 from ..engine.input_layer import InputLayer
 from ..engine.layer import _unique
 
@@ -77,19 +78,19 @@ def is_sequential_like(model) -> bool:
     return all(sum(id(n) in ids for n in layer._inbound_nodes) <= 1 for layer in model.layers)
 
 
-def class_name(layer, style: str) -> str:
+def class_name(layer, style: SummaryStyle) -> str:
     """The class shown in the row; a plain functional model is "Model" in Keras 2, "Functional" later."""
     if type(layer) is Model:
-        return "Model" if style == "keras2" else "Functional"
+        return style.functional_class
     return type(layer).__name__
 
 
-def _classic_shape(layer, style: str) -> str:
+def _classic_shape(layer, style: SummaryStyle) -> str:
     try:
         shape = layer.output_shape
     except AttributeError:  # several calls with different shapes, or never called
         return "multiple"
-    if style == "tf2" and isinstance(layer, InputLayer):
+    if style.input_shape_as_list and isinstance(layer, InputLayer):
         shape = [shape]  # tf.keras shows an InputLayer's output shape as a list
     return str(shape)
 
@@ -111,32 +112,32 @@ def _connections(layer, network_nodes, style) -> list[str]:
         for t in node.input_tensors:
             h = t._keras_history
             index = h.node_index
-            if style == "keras3" and isinstance(h.layer, Model) and h.layer._is_graph_network:
+            if isinstance(h.layer, Model) and h.layer._is_graph_network:
                 # Keras 2 gives a model its own node 0 (inputs -> outputs); Keras 3 does not, so
                 # its first call as a layer is node 0 there ("functional[0][0]", not "[1][0]").
-                index -= 1
+                index += style.nested_node_offset
             out.append(f"{h.layer.name}[{index}][{h.tensor_index}]")
     return out
 
 
-def _params(layer, style: str) -> str:
+def _params(layer, style: SummaryStyle) -> str:
     if not layer.built:
-        if style == "keras3":
-            return "0 (unbuilt)"
+        if style.unbuilt_params is not None:
+            return style.unbuilt_params
         raise ValueError(f'Layer "{layer.name}" is not built yet, so summary() cannot count its weights. '
                          "Call the model on data (or call build(input_shape)) first.")
     n = sum(w.numel() for w in _unique(layer.weights))
-    return f"{n:,}" if style == "keras3" else str(n)
+    return f"{n:,}" if style.thousands else str(n)
 
 
-def _trainable_flag(layer, style: str) -> str:
-    if style == "keras3" and not layer.weights:
-        return "-"
+def _trainable_flag(layer, style: SummaryStyle) -> str:
+    if style.no_weights_trainable is not None and not layer.weights:
+        return style.no_weights_trainable
     return "Y" if layer.trainable else "N"
 
 
 def _rows_for(layer, style, network_nodes, expand_nested, level) -> list[Row]:
-    shape = _keras3_shape(layer) if style == "keras3" else _classic_shape(layer, style)
+    shape = _keras3_shape(layer) if style.last_call_shape else _classic_shape(layer, style)
     rows = [Row(f"{layer.name} ({class_name(layer, style)})", shape, _params(layer, style),
                 _connections(layer, network_nodes, style) if level == 0 else [],
                 _trainable_flag(layer, style), level)]
@@ -164,8 +165,11 @@ def layer_index_bounds(layers, layer_range) -> tuple[int, int]:
     return min(lower), max(upper) + 1
 
 
-def collect(model, style: str, expand_nested: bool = False, layer_range=None) -> SummaryInfo:
-    """Rows and totals of ``model``'s summary in ``style`` ('keras2', 'tf2' or 'keras3')."""
+def collect(model, style: SummaryStyle | str | None, expand_nested: bool = False, layer_range=None) -> SummaryInfo:
+    """Rows and totals of ``model``'s summary in ``style`` (a ``SummaryStyle``, or its name 'keras2',
+    'tf2' or 'keras3'; None: the current generation's)."""
+    if not isinstance(style, SummaryStyle):
+        style = summary_style(style)
     if not model._is_graph_network and not model.built:
         raise ValueError(
             f'Model "{model.name}" has not been built yet, so it has no layers or weights to summarize. '

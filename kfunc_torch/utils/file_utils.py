@@ -136,11 +136,11 @@ def _layout(datadir: str, fname: str, provided: bool, extract: bool, untar: bool
     unpacks into the cache folder and returns '<fname>'; extract unpacks beside the archive and returns
     the archive's path.
     """
-    from .._compat import get_compat
+    from ..generations import current
     if not (extract or untar):
         target = os.path.join(datadir, fname)
         return target, None, target
-    if get_compat() == "keras3":
+    if current().download_layout == "keras3":
         if provided and "." in fname:
             stem = fname[:fname.find(".")]
             folder = os.path.join(datadir, f"{stem}_extracted")

@@ -172,7 +172,7 @@ class Rescaling(PreprocessingLayer):
         self._offset_t = torch.as_tensor(np.asarray(offset, dtype=np.float32))
 
     def call(self, inputs):
-        from ..._compat import backend_settings
+        from ...settings import backend_settings
         scale = self._scale_t.to(inputs.device)
         if scale.dim() > 0 and backend_settings.get("image_data_format") == "channels_first":
             scale = scale.reshape(tuple(scale.shape) + (1,) * (3 - scale.dim()))
