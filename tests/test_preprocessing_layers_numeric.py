@@ -186,3 +186,52 @@ def test_clear_errors():
 
 
 _OURS = _ours()
+
+
+# ---------------------------------------------------------------- CategoryEncoding (Keras 3 runs it without TF)
+_CAT_CASES = [
+    ("CategoryEncoding(4)", [[0, 1], [0, 3]]), ("CategoryEncoding(5, output_mode='count')", [[0, 1, 1, 4], [2, 2, 2, 0]]),
+    ("CategoryEncoding(3, output_mode='one_hot')", [[0], [2], [1]]), ("CategoryEncoding(3, output_mode='one_hot')", [0, 2, 1]),
+    ("CategoryEncoding(4, output_mode='binary')", [1, 3, 3]), ("CategoryEncoding(6, output_mode='one_hot')", [[0, 5], [1, 2]]),
+    ("CategoryEncoding(4, output_mode='multi_hot')", [[-1, 1], [2, 2]]),
+]
+
+
+@requires_keras
+def test_category_encoding_matches_keras():
+    res = run_keras("""
+import keras
+from keras import layers as L
+out = []
+for src, x in inputs["cases"]:
+    layer = eval("L." + src)
+    x = np.array(x)
+    sym = layer(keras.Input(x.shape[1:], dtype="int64"))
+    c = layer.get_config(); c.pop("dtype")
+    out.append((keras.ops.convert_to_numpy(layer(x)), tuple(sym.shape), str(sym.dtype), c))
+layer = L.CategoryEncoding(4, output_mode="count")
+out.append(keras.ops.convert_to_numpy(layer(np.array([[0, 1, 1]]), count_weights=np.array([[0.5, 2.0, 1.0]]))))
+result["out"] = out
+""", {"cases": _CAT_CASES})["out"]
+    ns = vars(kfunc_torch.layers)
+    for (src, x), (k_out, k_sym, k_dtype, k_cfg) in zip(_CAT_CASES, res):
+        layer = eval(src, dict(ns))
+        x = np.array(x)
+        np.testing.assert_allclose(layer(x).numpy(), k_out, err_msg=src)
+        sym = layer(Input(x.shape[1:], dtype="int64"))
+        assert sym.shape == k_sym and sym.dtype == k_dtype, src
+        cfg = layer.get_config()
+        assert {k: cfg[k] for k in k_cfg if k != "name"} == {k: v for k, v in k_cfg.items() if k != "name"}, src
+    weighted = kfunc_torch.layers.CategoryEncoding(4, output_mode="count")(
+        np.array([[0, 1, 1]]), count_weights=np.array([[0.5, 2.0, 1.0]]))
+    np.testing.assert_allclose(weighted.numpy(), res[-1])
+
+
+def test_category_encoding_errors():
+    from kfunc_torch.layers import CategoryEncoding
+    with pytest.raises(ValueError, match="num_tokens"):
+        CategoryEncoding()
+    with pytest.raises(ValueError, match="output_mode"):
+        CategoryEncoding(3, output_mode="tf_idf")
+    with pytest.raises(ValueError, match="count_weights"):
+        CategoryEncoding(3)(np.array([[1]]), count_weights=np.array([[1.0]]))

@@ -19,6 +19,8 @@ import warnings
 import numpy as np
 import torch
 
+from .keras_tensor import STRING
+
 from . import data_checks as _checks
 
 
@@ -80,7 +82,11 @@ def to_list(data, names, what, model_name):
 
 
 def as_tensor(v, dtype=None, device=None):
-    """One array as a torch tensor: float64 becomes float32 (Keras's floatx), ints stay int64."""
+    """One array as a torch tensor: float64 becomes float32 (Keras's floatx), ints stay int64.
+    For a string input (Input(dtype="string")) the strings stay a numpy object array: only the
+    string-taking preprocessing layers (StringLookup, TextVectorization, Hashing) read them."""
+    if dtype is STRING:
+        return np.asarray(v.tolist() if isinstance(v, torch.Tensor) else v, dtype=object)
     if isinstance(v, torch.Tensor):
         t = v
     else:
@@ -135,7 +141,7 @@ def input_dtypes(model, n=1):
     out = []
     for t in model.inputs:
         dt = getattr(t, "torch_dtype", torch.float32)
-        out.append(dt if dt.is_floating_point else None)
+        out.append(dt if dt.is_floating_point or dt is STRING else None)
     return out
 
 
@@ -256,7 +262,7 @@ class ArrayData:
                     return
                 if perm is not None:
                     idx = perm[b * bs:(b + 1) * bs]
-                    take = lambda t: t.index_select(0, idx)
+                    take = lambda t: t.index_select(0, idx) if isinstance(t, torch.Tensor) else t[idx.cpu().numpy()]
                 else:
                     sl = slice(b * bs, (b + 1) * bs)
                     take = lambda t: t[sl]
