@@ -25,3 +25,15 @@ from ..engine import registry as _registry
 
 # Keras's other names for the same classes (Convolution2D, MaxPool2D...) load like the classes themselves.
 _registry.register_aliases({k: v for k, v in globals().items() if isinstance(v, type) and issubclass(v, Layer)})
+
+
+def serialize(layer) -> dict:
+    """Keras 3's config entry of a layer. Example: ``keras.layers.serialize(Dense(3))["class_name"]`` → 'Dense'."""
+    from ..saving.serialization import serialize_keras_object
+    return serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """A new layer from ``serialize``'s entry. Example: ``keras.layers.deserialize(keras.layers.serialize(d))``."""
+    from ..saving.serialization import deserialize_keras_object
+    return deserialize_keras_object(config, custom_objects=custom_objects)

@@ -21,9 +21,10 @@ from .files import SavedFileError, SavedFileNotFoundError
 from .lambda_code import UnsafeLoadError, deserialize_function, serialize_function
 from .layer_config import deserialize_layer, serialize_layer
 from .saving_api import load_weights, save_weights
+from .serialization import deserialize_keras_object, serialize_keras_object
 
 __all__ = ["CustomObjectScope", "SavedFileError", "SavedFileNotFoundError", "UnsafeLoadError", "custom_object_scope",
-           "deserialize_function", "deserialize_layer", "enable_unsafe_deserialization", "get_custom_objects",
-           "get_registered_name", "get_registered_object", "load_model", "load_weights", "model_from_json",
-           "register_keras_serializable", "save_model", "save_weights", "serialize_function", "serialize_layer",
-           "to_json"]
+           "deserialize_function", "deserialize_keras_object", "deserialize_layer", "enable_unsafe_deserialization",
+           "get_custom_objects", "get_registered_name", "get_registered_object", "load_model", "load_weights",
+           "model_from_json", "register_keras_serializable", "save_model", "save_weights", "serialize_function",
+           "serialize_keras_object", "serialize_layer", "to_json"]

@@ -44,7 +44,11 @@ def json_ready(value):
         return value.item()
     if isinstance(value, np.ndarray):
         return value.tolist()
-    return value
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    # An object inside a config (a layer held by a custom layer, a regularizer object): Keras 3's entry.
+    from .serialization import serialize_keras_object
+    return json_ready(serialize_keras_object(value))
 
 
 def _module_for(class_name: str) -> str:
@@ -252,8 +256,8 @@ def _nested_layer(parent_cls, entry, custom_objects, safe_mode):
     if not _overrides_from_config(parent_cls):
         return deserialize_layer(entry, custom_objects, safe_mode)
     cls = resolve(entry["class_name"], entry.get("registered_name"), custom_objects)
-    return {"class_name": entry["class_name"],
-            "config": clean_layer_config(cls, entry.get("config") or {}, custom_objects, safe_mode)}
+    # The other keys stay (registered_name finds a registered custom class again).
+    return {**entry, "config": clean_layer_config(cls, entry.get("config") or {}, custom_objects, safe_mode)}
 
 
 def _is_off(value) -> bool:
