@@ -149,3 +149,13 @@ def test_backup_resumes_every_rank_and_rank_zero_writes(iter_runs):
     assert files == ["final.keras", "log.csv", "result_0.pkl", "result_1.pkl"]
     lines = (out / "log.csv").read_text().splitlines()
     assert lines[0] == "epoch,loss,mae" and [l.split(",")[0] for l in lines[1:]] == ["2", "3"]  # rank 0 once
+
+
+@pytest.mark.slow
+def test_example_script_runs_under_torchrun(tmp_path):
+    example = os.path.join(ROOT, "examples", "train_torchrun.py")
+    p = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                        example], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=240)
+    assert p.returncode == 0, p.stderr[-4000:]
+    assert p.stdout.count("2 process(es): loss") == 1 and p.stdout.count("Epoch 3/3") == 1  # rank 0 alone prints
+    assert os.listdir(tmp_path / "checkpoints") == ["model.keras"]

@@ -108,9 +108,17 @@ def barrier() -> None:
 
 
 def local_device(model) -> torch.device:
-    """The device this rank trains on: the model's, except that NCCL needs this rank's GPU."""
+    """The device this rank trains on: the model's, except that NCCL needs this rank's GPU
+    (``LOCAL_RANK``, else the rank modulo the GPUs visible). NCCL's collectives run on the current
+    CUDA device, so it is set to the one chosen."""
     device = model._device()
     dist = _dist()
-    if dist.get_backend() == "nccl" and device.type != "cuda":
+    if dist.get_backend() != "nccl":
+        return device
+    if device.type != "cuda":
+        local = int(os.environ.get("LOCAL_RANK", dist.get_rank() % max(1, torch.cuda.device_count())))
+        device = torch.device("cuda", local)
+    elif device.index is None:
         device = torch.device("cuda", torch.cuda.current_device())
+    torch.cuda.set_device(device)
     return device
