@@ -109,3 +109,14 @@ def test_enough_data_or_a_sequence_gives_no_warning():
         hist2 = m2.fit(K.preprocessing.sequence.TimeseriesGenerator(x, y, length=2, batch_size=4), epochs=3,
                        verbose=0)
     assert len(hist.history["loss"]) == 2 and len(hist2.history["loss"]) == 3
+
+
+def test_a_dataloader_is_a_fresh_pass_each_epoch_without_warning():
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+    m = _mlp()
+    loader = DataLoader(TensorDataset(torch.rand(20, 3), torch.rand(20, 1)), batch_size=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not "ran out of data": a DataLoader is iterated anew each epoch
+        hist = m.fit(loader, epochs=3, verbose=0)
+    assert len(hist.history["loss"]) == 3

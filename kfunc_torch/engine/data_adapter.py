@@ -13,6 +13,7 @@ Example::
 """
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 
@@ -347,8 +348,10 @@ class IterData:
             if self._iterator is None:  # a generator: keep consuming it across epochs (Keras semantics)
                 self._iterator = iter(self.source)
             it = self._iterator
-        one_shot = it is iter(it)  # a generator / iterator, not a fresh pass over a container
-        for k in range(steps) if steps is not None else iter(int, 1):
+        # A generator / iterator passed in (iterating it again continues it), not a fresh pass over a
+        # container: a DataLoader's iterator is itself an iterator, but the next epoch makes a new one.
+        one_shot = it is self.source or it is self._iterator
+        for k in range(steps) if steps is not None else itertools.count():  # k: the batches so far
             try:
                 batch = next(it)
             except StopIteration:
