@@ -77,6 +77,7 @@ class Trainer(GeneratorMethods):
         # Kept as given, so that model.save() can write Keras's compile_config.
         self._compile_metrics, self._compile_weighted_metrics = metrics, weighted_metrics
         self._jit_compile = _jit.resolve(jit_compile, run_eagerly)
+        self._steps_per_execution = _check_steps_per_execution(steps_per_execution)
         self.__dict__["_jit_fns"] = {}  # name -> CompiledFunction, made on first use
         self._train_fn = None
         self.compiled = True
@@ -124,6 +125,10 @@ class Trainer(GeneratorMethods):
         self._loss_fn = self._jitted("train step", self._forward_and_loss)
         rep = _distributed.replicas(self)  # several processes: the replicated step (kfunc_torch/distributed)
         self._train_fn = self._train_step if rep is None else rep.train_step(self)
+
+    def _execution_size(self):
+        """steps_per_execution: how many steps run between two rounds of batch callbacks (Keras 3's grouping)."""
+        return getattr(self, "_steps_per_execution", 1)
 
     def _jitted(self, what, method):
         """``method`` itself, or under jit_compile=True this model's own compiled copy of it (engine/jit.py)."""
@@ -276,7 +281,8 @@ class Trainer(GeneratorMethods):
         if verbose:
             cbs.insert(0, _callbacks.ProgbarLogger(verbose=verbose))
         params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size,
-                  "samples": getattr(train, "n", None), "do_validation": val is not None}
+                  "samples": getattr(train, "n", None), "do_validation": val is not None,
+                  "_in_fit": True}  # the progress bar leaves validation batches to the epoch's line
         cb = _callbacks.CallbackList(cbs, model=self, params=params)
         want_batch_logs = cb.wants_batches("train")
 
@@ -298,21 +304,27 @@ class Trainer(GeneratorMethods):
                 self._reset_trackers()
                 cb.call("on_epoch_begin", epoch, None)
                 self.train()  # Dropout, BatchNormalization in training mode
+                every, step = self._execution_size(), -1
                 for step, (xs, ys, sws) in enumerate(train.batches(shuffle=shuffle, steps=steps_per_epoch)):
-                    if want_batch_logs:
+                    if want_batch_logs and step % every == 0:  # steps_per_execution: callbacks once per group
                         cb.batch("train", "begin", step, None)
                     outs, total, parts = train_step(xs, ys, sws)
                     self._track(ys, sws, outs, total, parts, xs[0].shape[0])
-                    if want_batch_logs:
+                    if want_batch_logs and (step + 1) % every == 0:
                         cb.batch("train", "end", step, _callbacks.LazyLogs(self._results))
                     if self.stop_training:
                         break
+                if want_batch_logs and (step + 1) % every:  # the epoch's last, shorter group
+                    cb.batch("train", "end", step, _callbacks.LazyLogs(self._results))
                 logs = self._results(replicas=rep)  # the epoch's running averages (host sync, once per epoch)
                 if rep is not None:
                     rep.end_epoch(self)
                 if val is not None and _should_validate(epoch, validation_freq):
                     self.eval()
-                    logs.update(self._test_loop(val, validation_steps, None, prefix="val_", replicas=rep))
+                    cb.call("on_test_begin", None)  # Keras runs validation as an evaluate() with fit's callbacks
+                    val_logs = self._test_loop(val, validation_steps, cb, replicas=rep)
+                    cb.call("on_test_end", val_logs)
+                    logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 logs = self._order_logs(logs)
                 cb.call("on_epoch_end", epoch, logs)
                 if self.stop_training:
@@ -361,13 +373,16 @@ class Trainer(GeneratorMethods):
         want = cb is not None and cb.wants_batches("test")
         loss_fn = self._jitted("test step", self._forward_and_loss)
         with _mp.autocast_context(self._device()):
+            every, step = self._execution_size(), -1
             for step, (xs, ys, sws) in enumerate(data.batches(False, steps)):
-                if want:
+                if want and step % every == 0:
                     cb.batch("test", "begin", step, None)
                 outs, total, parts = loss_fn(xs, ys, sws)
                 self._track(ys, sws, outs, total, parts, xs[0].shape[0])
-                if want:
+                if want and (step + 1) % every == 0:
                     cb.batch("test", "end", step, _callbacks.LazyLogs(self._results))
+            if want and (step + 1) % every:
+                cb.batch("test", "end", step, _callbacks.LazyLogs(self._results))
         return self._results(prefix, replicas)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None, steps=None, callbacks=None,
@@ -535,6 +550,15 @@ class Trainer(GeneratorMethods):
             return logs
         values = [logs[k] for k in self.metrics_names]
         return values[0] if len(values) == 1 else values
+
+
+def _check_steps_per_execution(value):
+    if value is None:
+        return 1
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"compile(): steps_per_execution must be a positive integer; received {value!r}. With N > 1, "
+                         "fit/evaluate call the batch callbacks (and update the progress bar) once every N steps.")
+    return int(value)
 
 
 def _should_validate(epoch, freq):
