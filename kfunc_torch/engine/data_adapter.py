@@ -55,8 +55,7 @@ def _pandas_to_numpy(v):
             raise TypeError(f"The DataFrame/Series passed as data has non-numeric columns {bad}; a model takes "
                             "numbers. Encode them first (e.g. pd.get_dummies(df, columns=[...]) or "
                             ".astype('category').cat.codes), or pass a dict of columns, one per model input.")
-    # pandas may hand out a read-only view (copy-on-write); torch wants writable memory.
-    return a if a.flags.writeable else a.copy()
+    return a
 
 
 def to_list(data, names, what, model_name):
@@ -95,7 +94,9 @@ def as_tensor(v, dtype=None, device=None):
         if a.dtype == object:
             raise TypeError(f"Cannot convert an array of Python objects (shape {a.shape}) to a tensor. Pad "
                             "sequences to one length (e.g. utils.pad_sequences) and pass numeric arrays.")
-        t = torch.from_numpy(np.ascontiguousarray(a))
+        a = np.ascontiguousarray(a)
+        # Read-only memory (np.broadcast_to, pandas' copy-on-write views): torch needs its own copy.
+        t = torch.from_numpy(a if a.flags.writeable else a.copy())
     if dtype is not None and t.dtype != dtype:
         t = t.to(dtype)
     elif t.dtype == torch.float64:
@@ -282,14 +283,15 @@ class IterData:
     """Batches from a DataLoader, generator, or Sequence-like object; converted to tensors per batch."""
 
     def __init__(self, model, source, batch_size=None, shuffle=False, target_dtypes=None, steps=None):
-        from torch.utils.data import DataLoader, Dataset
-        if isinstance(source, Dataset) and not isinstance(source, DataLoader):
+        from torch.utils.data import DataLoader, Dataset, IterableDataset
+        if isinstance(source, Dataset) and not isinstance(source, DataLoader) and \
+                not getattr(source, "_kfunc_batched", False):  # image_dataset_from_directory & co yield batches
             source = DataLoader(source, batch_size=batch_size or 32, shuffle=bool(shuffle))
         self.source, self.model = source, model
         self.target_dtypes = target_dtypes
         self.device = model._device()
         self.is_sequence = hasattr(source, "__getitem__") and hasattr(source, "__len__") and \
-            not isinstance(source, DataLoader)
+            not isinstance(source, (DataLoader, IterableDataset))
         self._iterator = None
         self._steps = steps
         self._checked = False
@@ -356,6 +358,7 @@ class IterData:
                 batch = next(it)
             except StopIteration:
                 self.exhausted = one_shot
+                self._iterator = None  # a re-iterable source starts a fresh pass next epoch
                 if (steps is not None and k < steps) or k == 0:
                     self._ran_out_warning()
                 return

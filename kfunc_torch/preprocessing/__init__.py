@@ -11,13 +11,16 @@ Example::
            [2, 3]], dtype=int32)
 """
 from . import sequence, text  # noqa: F401
+from ..utils.dataset_utils import (image_dataset_from_directory, text_dataset_from_directory,  # noqa: F401
+                                   timeseries_dataset_from_array)
 
-__all__ = ["sequence", "text", "image"]
+__all__ = ["sequence", "text", "image", "image_dataset_from_directory", "text_dataset_from_directory",
+           "timeseries_dataset_from_array"]
 
 
 def __getattr__(name):
     # image pulls in the augmentation code (and Pillow when used): loaded on first use.
     if name == "image":
-        from . import image
-        return image
+        import importlib
+        return importlib.import_module(".image", __name__)
     raise AttributeError(f"module 'kfunc_torch.preprocessing' has no attribute {name!r}")

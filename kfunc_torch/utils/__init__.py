@@ -23,12 +23,15 @@ from ..engine.registry import (CustomObjectScope, custom_object_scope, get_custo
 from ..plot import DotGraph, model_to_dot, plot_model  # noqa: F401
 from .file_utils import extract_archive, get_file, validate_file  # noqa: F401
 from .image_utils import array_to_img, img_to_array, load_img, save_img  # noqa: F401
+from .dataset_utils import (image_dataset_from_directory, text_dataset_from_directory,  # noqa: F401
+                            timeseries_dataset_from_array)
 
 
 __all__ = ["to_categorical", "normalize", "pad_sequences", "plot_model", "model_to_dot", "Sequence", "PyDataset",
            "get_file", "set_random_seed", "Progbar", "get_custom_objects", "CustomObjectScope",
            "custom_object_scope", "register_keras_serializable", "get_registered_name", "get_registered_object",
-           "load_img", "img_to_array", "array_to_img", "save_img"]
+           "load_img", "img_to_array", "array_to_img", "save_img", "image_dataset_from_directory",
+           "text_dataset_from_directory", "timeseries_dataset_from_array"]
 
 
 def to_categorical(y, num_classes=None, dtype="float32"):
