@@ -79,3 +79,18 @@ def test_bench_data_parallel_two_processes_run():
         res = measure("dp_mlp_fit_2proc", impl, quick=True, device="cpu", threads=1)
         assert res["status"] == "ok", res
         assert res["processes"] == 2 and res["samples_per_s"] > 0 and res["cpu_samples_per_s"] > 0
+
+
+def test_bench_rnn_workloads_in_process():
+    """The recurrent rows (fused masked GRU, the Python loop under recurrent_dropout): registered,
+    and both the Keras-API side and the torch reference run and report a throughput."""
+    from bench.workloads import BY_NAME, KERAS, KFUNC, TORCH
+    from bench.worker import measure
+
+    for name in ("gru_masked_fit", "lstm_loop_fit", "irnn_fit"):
+        assert {KFUNC, TORCH, KERAS} <= set(BY_NAME[name].impls)
+    for name in ("gru_masked_fit", "lstm_loop_fit"):
+        for impl in (KFUNC, TORCH):
+            res = measure(name, impl, quick=True, device="cpu")
+            assert res["status"] == "ok", res
+            assert res["samples_per_s"] > 0 and res["cpu_samples_per_s"] > 0

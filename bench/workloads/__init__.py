@@ -46,6 +46,12 @@ WORKLOADS = [
              doc="applications.Xception(weights=None) predict_on_batch, 299x299x3"),
     Workload("mlp_predict_latency", "mlp", "median_us", "us/call", False, kwargs={"mode": "predict"},
              group="latency", doc="seed 000 MLP predict_on_batch(32x784) vs module forward under no_grad"),
+    Workload("irnn_fit", "rnn", "samples_per_s", "samples/s", True, kwargs={"kind": "irnn"}, max_repeats=2,
+             doc="corpus k2_mnist_irnn: SimpleRNN(100, relu) over 784 steps, fused rnn_relu, rmsprop, batch 32"),
+    Workload("lstm_loop_fit", "rnn", "samples_per_s", "samples/s", True, kwargs={"kind": "loop"}, max_repeats=2,
+             doc="LSTM(64, recurrent_dropout=0.2), 50 steps: the Python time loop vs Keras 3's, batch 64"),
+    Workload("gru_masked_fit", "rnn", "samples_per_s", "samples/s", True, kwargs={"kind": "masked"}, max_repeats=2,
+             doc="Embedding(mask_zero) + GRU(64), right-padded length 80: fused packed path, batch 64"),
 ] + [_build(t, n) for t in ("chain", "dag") for n in (100, 1000, 10000)] + [
     Workload(f"dp_mlp_fit_{p}proc", "data_parallel", "samples_per_s", "samples/s", True, (KFUNC, TORCH),
              {"procs": p}, "data_parallel", f"MLP 784-256-256-10, global batch 512, {p} process(es) "

@@ -26,12 +26,9 @@ from __future__ import annotations
 import torch
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-from ... import activations as _activations
-from ... import constraints as _constraints
-from ... import initializers as _initializers
-from ... import regularizers as _regularizers
 from ...engine.input_spec import InputSpec
 from ...engine.layer import Layer
+from .arguments import GATE_ARGS, WEIGHT_ARGS, add_gate_weights, args_config, check_rates, check_size, set_args, unpack_call
 from .states import StatefulMixin
 
 def forget_bias_initializer(base, n: int):
@@ -64,14 +61,8 @@ class RNNBase(StatefulMixin, Layer):
                  unroll=False, implementation=2, time_major=False, seed=None, zero_output_for_mask=False,
                  use_cudnn="auto", **kwargs):
         name = type(self).__name__
-        if units is None:
-            raise TypeError(f"{name}() is missing its required argument units (the size of the output and "
-                            f"state vectors). Example: {name}(32).")
-        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
-            raise ValueError(f"{name}: units must be a positive integer; received units={units!r}.")
-        for arg, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
-            if not 0.0 <= float(rate) <= 1.0:
-                raise ValueError(f"{name}: {arg} must be a float in [0, 1]; received {arg}={rate!r}.")
+        check_size(name, "units", units, f"{name}(32) (units: the size of the output and state vectors)")
+        check_rates(name, dropout=dropout, recurrent_dropout=recurrent_dropout)
         if time_major:
             raise ValueError(f"{name}: time_major=True is not supported; pass (batch, time, features) inputs "
                              "(transpose a time-major tensor with tf.transpose / permute first).")
@@ -80,20 +71,7 @@ class RNNBase(StatefulMixin, Layer):
             kwargs["input_shape"] = (kwargs.pop("input_length", None), kwargs.pop("input_dim"))
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = units
-        self.activation = _activations.get(activation)
-        self.recurrent_activation = _activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = _initializers.get(kernel_initializer)
-        self.recurrent_initializer = _initializers.get(recurrent_initializer)
-        self.bias_initializer = _initializers.get(bias_initializer)
-        self.kernel_regularizer = _regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = _regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = _regularizers.get(bias_regularizer)
-        self.kernel_constraint = _constraints.get(kernel_constraint)
-        self.recurrent_constraint = _constraints.get(recurrent_constraint)
-        self.bias_constraint = _constraints.get(bias_constraint)
-        self.dropout = min(1.0, max(0.0, float(dropout)))
-        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
+        set_args(self, **{n: v for n, v in locals().items() if n in GATE_ARGS})  # this call's own arguments
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)
@@ -120,16 +98,7 @@ class RNNBase(StatefulMixin, Layer):
             raise ValueError(f'{type(self).__name__} layer "{self.name}" needs a known number of input features '
                              f"(last axis) to create its kernel, but received input shape {tuple(input_shape)}.")
         g = self._gates * self.units
-        self.kernel = self.add_weight("kernel", (d, g), self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, g), self.recurrent_initializer,
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", self._bias_shape(), self._bias_initializer(),
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        else:
-            self.bias = None
+        add_gate_weights(self, (d, g), (self.units, g), self._bias_shape(), self._bias_initializer())
         # torch's kernels take two biases; Keras has one: the other is this zero buffer (not a weight).
         self.register_buffer("_zero_bias", torch.zeros(g, dtype=self.kernel.dtype), persistent=False)
         self.input_spec = InputSpec(ndim=3, axes={-1: d})
@@ -179,13 +148,9 @@ class RNNBase(StatefulMixin, Layer):
 
     # ------------------------------------------------------------------ call
     def call(self, inputs, mask=None, training=None, initial_state=None):
-        if isinstance(inputs, (list, tuple)):  # Keras 2 form: layer([x, h0, c0])
-            inputs, initial_state = inputs[0], list(inputs[1:]) or initial_state
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0]
+        x, mask, initial_state = unpack_call(inputs, mask, initial_state)
         if training is None:
             training = self.training
-        x = inputs
         if x.dim() != 3:
             raise ValueError(f'{type(self).__name__} "{self.name}" expects input of shape (batch, time, features); '
                              f"received shape {tuple(x.shape)}.")
@@ -302,26 +267,12 @@ class RNNBase(StatefulMixin, Layer):
         raise NotImplementedError
 
     # ------------------------------------------------------------------ config
+    _config_args = ("activation", "recurrent_activation", "use_bias") + WEIGHT_ARGS + (
+        "dropout", "recurrent_dropout", "return_sequences", "return_state", "go_backwards", "stateful", "unroll",
+        "implementation", "seed", "zero_output_for_mask", "activity_regularizer")
+
     def get_config(self):
-        return {**super().get_config(), "units": self.units,
-                "activation": _activations.serialize(self.activation),
-                "recurrent_activation": _activations.serialize(self.recurrent_activation),
-                "use_bias": self.use_bias,
-                "kernel_initializer": _initializers.serialize(self.kernel_initializer),
-                "recurrent_initializer": _initializers.serialize(self.recurrent_initializer),
-                "bias_initializer": _initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": _regularizers.serialize(self.kernel_regularizer),
-                "recurrent_regularizer": _regularizers.serialize(self.recurrent_regularizer),
-                "bias_regularizer": _regularizers.serialize(self.bias_regularizer),
-                "kernel_constraint": _constraints.serialize(self.kernel_constraint),
-                "recurrent_constraint": _constraints.serialize(self.recurrent_constraint),
-                "bias_constraint": _constraints.serialize(self.bias_constraint),
-                "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
-                "return_sequences": self.return_sequences, "return_state": self.return_state,
-                "go_backwards": self.go_backwards, "stateful": self.stateful, "unroll": self.unroll,
-                "implementation": self.implementation, "seed": self.seed,
-                "zero_output_for_mask": self.zero_output_for_mask,
-                "activity_regularizer": _regularizers.serialize(self.activity_regularizer)}
+        return {**super().get_config(), "units": self.units, **args_config(self, self._config_args)}
 
 
 def _contiguous_runs(mask):

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import torch
 
-from ... import activations as _activations
-from ... import constraints as _constraints
-from ... import initializers as _initializers
-from ... import regularizers as _regularizers
 from ...engine.layer import Layer
+from .arguments import GATE_ARGS, WEIGHT_ARGS, add_gate_weights, args_config, check_size, set_args
 from .base import forget_bias_initializer
 
 __all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell"]
+
+
+# A cell's Keras config, in Keras's order (after units).
+_CELL_ARGS = ("activation", "recurrent_activation", "use_bias") + WEIGHT_ARGS + ("dropout", "recurrent_dropout", "seed")
 
 
 def _is_nested(x) -> bool:
@@ -43,27 +44,10 @@ class _KerasCell(Layer):
                  bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, implementation=2,
                  **kwargs):
         name = type(self).__name__
-        if units is None:
-            raise TypeError(f"{name}() is missing its required argument units (the size of the output and "
-                            f"state vectors). Example: {name}(32).")
-        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
-            raise ValueError(f"{name}: units must be a positive integer; received units={units!r}.")
+        check_size(name, "units", units, f"{name}(32) (units: the size of the output and state vectors)")
         super().__init__(**kwargs)
         self.units = units
-        self.activation = _activations.get(activation)
-        self.recurrent_activation = _activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = _initializers.get(kernel_initializer)
-        self.recurrent_initializer = _initializers.get(recurrent_initializer)
-        self.bias_initializer = _initializers.get(bias_initializer)
-        self.kernel_regularizer = _regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = _regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = _regularizers.get(bias_regularizer)
-        self.kernel_constraint = _constraints.get(kernel_constraint)
-        self.recurrent_constraint = _constraints.get(recurrent_constraint)
-        self.bias_constraint = _constraints.get(bias_constraint)
-        self.dropout = min(1.0, max(0.0, float(dropout)))
-        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
+        set_args(self, **{n: v for n, v in locals().items() if n in GATE_ARGS})  # this call's own arguments
         self.seed = seed
         # Keras switches to per-gate dropout masks ("implementation 1") when recurrent_dropout is set.
         self.implementation = 1 if self.recurrent_dropout != 0.0 else implementation
@@ -78,16 +62,7 @@ class _KerasCell(Layer):
             raise ValueError(f'{type(self).__name__} "{self.name}" needs a known number of input features '
                              f"(last axis) to create its kernel, but received input shape {tuple(input_shape)}.")
         g = self._gates * self.units
-        self.kernel = self.add_weight("kernel", (d, g), self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, g), self.recurrent_initializer,
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", self._bias_shape(), self._bias_init(),
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        else:
-            self.bias = None
+        add_gate_weights(self, (d, g), (self.units, g), self._bias_shape(), self._bias_init())
         self.built = True
 
     def _bias_shape(self):
@@ -146,21 +121,7 @@ class _KerasCell(Layer):
 
     # ------------------------------------------------------------------ config
     def get_config(self):
-        config = {**super().get_config(), "units": self.units,
-                  "activation": _activations.serialize(self.activation),
-                  "recurrent_activation": _activations.serialize(self.recurrent_activation),
-                  "use_bias": self.use_bias,
-                  "kernel_initializer": _initializers.serialize(self.kernel_initializer),
-                  "recurrent_initializer": _initializers.serialize(self.recurrent_initializer),
-                  "bias_initializer": _initializers.serialize(self.bias_initializer),
-                  "kernel_regularizer": _regularizers.serialize(self.kernel_regularizer),
-                  "recurrent_regularizer": _regularizers.serialize(self.recurrent_regularizer),
-                  "bias_regularizer": _regularizers.serialize(self.bias_regularizer),
-                  "kernel_constraint": _constraints.serialize(self.kernel_constraint),
-                  "recurrent_constraint": _constraints.serialize(self.recurrent_constraint),
-                  "bias_constraint": _constraints.serialize(self.bias_constraint),
-                  "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": self.seed}
-        return config
+        return {**super().get_config(), "units": self.units, **args_config(self, _CELL_ARGS)}
 
 
 def _project(x, w, masks, gates):

@@ -42,13 +42,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ... import activations as _activations
-from ... import constraints as _constraints
-from ... import initializers as _initializers
-from ... import regularizers as _regularizers
 from ...engine.input_spec import InputSpec
 from ...engine.layer import Layer
 from .. import _spatial as sp
+from .arguments import GATE_ARGS, add_gate_weights, args_config, check_rates, check_size, set_args, unpack_call
 from .base import forget_bias_initializer
 from .states import StatefulMixin
 
@@ -75,11 +72,8 @@ class _ConvLSTM(StatefulMixin, Layer):
         owner, r = type(self).__name__, self.rank
         if filters is None or kernel_size is None:
             raise TypeError(f"{owner}() needs filters and kernel_size. Example: {owner}(16, 3, padding='same').")
-        if not isinstance(filters, int) or isinstance(filters, bool) or filters <= 0:
-            raise ValueError(f"{owner}: filters must be a positive integer; received filters={filters!r}.")
-        for arg, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
-            if not 0.0 <= float(rate) <= 1.0:
-                raise ValueError(f"{owner}: {arg} must be a float in [0, 1]; received {arg}={rate!r}.")
+        check_size(owner, "filters", filters, f"{owner}(16, 3, padding='same')")
+        check_rates(owner, dropout=dropout, recurrent_dropout=recurrent_dropout)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.filters = filters
         self.kernel_size = sp.normalize_tuple(kernel_size, r, "kernel_size", owner)
@@ -90,21 +84,8 @@ class _ConvLSTM(StatefulMixin, Layer):
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f"{owner}: strides > 1 together with dilation_rate > 1 is not supported (as in Keras); "
                              f"received strides={self.strides} and dilation_rate={self.dilation_rate}.")
-        self.activation = _activations.get(activation)
-        self.recurrent_activation = _activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = _initializers.get(kernel_initializer)
-        self.recurrent_initializer = _initializers.get(recurrent_initializer)
-        self.bias_initializer = _initializers.get(bias_initializer)
+        set_args(self, **{n: v for n, v in locals().items() if n in GATE_ARGS})  # this call's own arguments
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.kernel_regularizer = _regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = _regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = _regularizers.get(bias_regularizer)
-        self.kernel_constraint = _constraints.get(kernel_constraint)
-        self.recurrent_constraint = _constraints.get(recurrent_constraint)
-        self.bias_constraint = _constraints.get(bias_constraint)
-        self.dropout = min(1.0, max(0.0, float(dropout)))
-        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.seed = seed
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
@@ -151,21 +132,12 @@ class _ConvLSTM(StatefulMixin, Layer):
         cin = self._in_channels(input_shape)
         g = 4 * self.filters
         layout = sp.kernel_layout(self.rank)
-        self.kernel = self.add_weight("kernel", self.kernel_size + (cin, g), self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
-                                      layout=layout)
-        self.recurrent_kernel = self.add_weight("recurrent_kernel", self.kernel_size + (self.filters, g),
-                                                self.recurrent_initializer, regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint, layout=layout)
+        add_gate_weights(self, self.kernel_size + (cin, g), self.kernel_size + (self.filters, g), (g,),
+                         self._bias_init(), layout=layout)
         for p in (self.kernel, self.recurrent_kernel):
             # torch's conv would copy a contiguous kernel to the data's memory format on every call
             with torch.no_grad():
                 p.data = p.data.contiguous(memory_format=self._memory_format(p.dim()))
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (g,), self._bias_init(), regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
-        else:
-            self.bias = None
         axis = -1 if self.data_format == "channels_last" else 2
         self.input_spec = InputSpec(ndim=self.rank + 3, axes={axis: cin})
         if self.stateful:
@@ -236,13 +208,9 @@ class _ConvLSTM(StatefulMixin, Layer):
 
     # ------------------------------------------------------------------ call
     def call(self, inputs, mask=None, training=None, initial_state=None):
-        if isinstance(inputs, (list, tuple)):  # Keras 2 form: layer([x, h0, c0])
-            inputs, initial_state = inputs[0], list(inputs[1:]) or initial_state
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0]
+        x, mask, initial_state = unpack_call(inputs, mask, initial_state)
         if training is None:
             training = self.training
-        x = inputs
         if x.dim() != self.rank + 3:
             raise ValueError(f'{type(self).__name__} "{self.name}" expects input of rank {self.rank + 3} (batch, time, '
                              f"{'spatial, ' * self.rank}channels); received shape {tuple(x.shape)}.")
@@ -361,27 +329,16 @@ class _ConvLSTM(StatefulMixin, Layer):
         return [zx.new_zeros(shape).contiguous(memory_format=mf) for _ in range(2)]
 
     # ------------------------------------------------------------------ config
+    # Keras's config order for ConvLSTM (activity_regularizer among the weights' arguments).
+    _config_args = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "activation",
+                    "recurrent_activation", "use_bias", "kernel_initializer", "recurrent_initializer",
+                    "bias_initializer", "unit_forget_bias", "kernel_regularizer", "recurrent_regularizer",
+                    "bias_regularizer", "activity_regularizer", "kernel_constraint", "recurrent_constraint",
+                    "bias_constraint", "dropout", "recurrent_dropout", "seed", "return_sequences", "return_state",
+                    "go_backwards", "stateful", "unroll", "zero_output_for_mask")
+
     def get_config(self):
-        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
-                "strides": self.strides, "padding": self.padding, "data_format": self.data_format,
-                "dilation_rate": self.dilation_rate, "activation": _activations.serialize(self.activation),
-                "recurrent_activation": _activations.serialize(self.recurrent_activation),
-                "use_bias": self.use_bias,
-                "kernel_initializer": _initializers.serialize(self.kernel_initializer),
-                "recurrent_initializer": _initializers.serialize(self.recurrent_initializer),
-                "bias_initializer": _initializers.serialize(self.bias_initializer),
-                "unit_forget_bias": self.unit_forget_bias,
-                "kernel_regularizer": _regularizers.serialize(self.kernel_regularizer),
-                "recurrent_regularizer": _regularizers.serialize(self.recurrent_regularizer),
-                "bias_regularizer": _regularizers.serialize(self.bias_regularizer),
-                "activity_regularizer": _regularizers.serialize(self.activity_regularizer),
-                "kernel_constraint": _constraints.serialize(self.kernel_constraint),
-                "recurrent_constraint": _constraints.serialize(self.recurrent_constraint),
-                "bias_constraint": _constraints.serialize(self.bias_constraint),
-                "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": self.seed,
-                "return_sequences": self.return_sequences, "return_state": self.return_state,
-                "go_backwards": self.go_backwards, "stateful": self.stateful, "unroll": self.unroll,
-                "zero_output_for_mask": self.zero_output_for_mask}
+        return {**super().get_config(), **args_config(self, self._config_args)}
 
 
 class ConvLSTM1D(_ConvLSTM):

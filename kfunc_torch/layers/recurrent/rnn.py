@@ -30,6 +30,7 @@ from torch import nn
 from torch.utils import _pytree as pytree
 
 from ...engine.layer import Layer, call_accepts
+from .arguments import unpack_call
 from .cells import _is_nested
 from .states import StatefulMixin
 
@@ -309,15 +310,9 @@ class RNN(StatefulMixin, Layer):
 
     # ------------------------------------------------------------------ call
     def call(self, inputs, mask=None, training=None, initial_state=None):
-        if isinstance(inputs, (list, tuple)):  # Keras 2 form: layer([x, *initial_states])
-            inputs, rest = inputs[0], list(inputs[1:])
-            if rest and initial_state is None:
-                initial_state = rest
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0]
+        x, mask, initial_state = unpack_call(inputs, mask, initial_state)
         if training is None:
             training = self.training
-        x = inputs
         if x.dim() < 3:
             raise ValueError(f'RNN "{self.name}" expects input of shape (batch, time, features); received shape '
                              f"{tuple(x.shape)}.")
