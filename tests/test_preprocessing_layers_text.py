@@ -88,3 +88,114 @@ def test_string_input_model_fits_and_predicts_through_hashing(tmp_path):
     path = os.path.join(tmp_path, "h.keras")
     model.save(path)
     np.testing.assert_allclose(kfunc_torch.models.load_model(path).predict(x, verbose=0), pred, atol=1e-6)
+
+
+# ---------------------------------------------------------------- StringLookup / IntegerLookup (Keras's docstrings)
+from kfunc_torch.layers import IntegerLookup, StringLookup  # noqa: E402
+
+SVOCAB = ["a", "b", "c", "d"]
+SDATA = [["a", "c", "d"], ["d", "z", "b"]]
+SDATA4 = [["a", "c", "d", "d"], ["d", "z", "b", "z"]]
+IVOCAB = [12, 36, 1138, 42]
+IDATA = np.array([[12, 1138, 42], [42, 1000, 36]])
+IDATA4 = np.array([[12, 1138, 42, 42], [42, 7, 36, 7]])
+HOT = [[0., 1., 0., 1., 1.], [1., 0., 1., 0., 1.]]
+COUNT = [[0., 1., 0., 1., 2.], [2., 0., 1., 0., 1.]]
+TFIDF = [[0., 0.25, 0., 0.6, 0.8], [1.0, 0., 0.75, 0., 0.4]]
+TFIDF_OOV = [[0., 0.25, 0., 0.6, 0.8], [1.8, 0., 0.75, 0., 0.4]]
+EYE5 = np.eye(5)[[1, 2, 3, 4, 0]]
+
+
+@pytest.mark.parametrize("make, data, expected", [
+    (lambda: StringLookup(vocabulary=SVOCAB), SDATA, [[1, 3, 4], [4, 0, 2]]),
+    (lambda: StringLookup(vocabulary=SVOCAB, num_oov_indices=2), [["a", "c", "d"], ["m", "z", "b"]],
+     [[2, 4, 5], [0, 1, 3]]),
+    (lambda: StringLookup(vocabulary=SVOCAB, output_mode="one_hot"), ["a", "b", "c", "d", "z"], EYE5),
+    (lambda: StringLookup(vocabulary=SVOCAB, output_mode="multi_hot"), SDATA4, HOT),
+    (lambda: StringLookup(vocabulary=SVOCAB, output_mode="count"), SDATA4, COUNT),
+    (lambda: StringLookup(vocabulary=SVOCAB, output_mode="tf_idf", idf_weights=[0.25, 0.75, 0.6, 0.4]), SDATA4, TFIDF),
+    (lambda: StringLookup(vocabulary=["[UNK]"] + SVOCAB, output_mode="tf_idf", idf_weights=[0.9, 0.25, 0.75, 0.6, 0.4]),
+     SDATA4, TFIDF_OOV),
+    (lambda: IntegerLookup(vocabulary=IVOCAB), IDATA, [[1, 3, 4], [4, 0, 2]]),
+    (lambda: IntegerLookup(vocabulary=IVOCAB, num_oov_indices=2), np.array([[12, 1138, 42], [37, 1000, 36]]),
+     [[2, 4, 5], [1, 0, 3]]),
+    (lambda: IntegerLookup(vocabulary=[10, 20, 30], num_oov_indices=4, oov_method="floormod"),
+     np.array([100, 300, 700, 1100, 1700, 2000]), [0, 0, 0, 0, 0, 0]),
+    (lambda: IntegerLookup(vocabulary=[10, 20, 30], num_oov_indices=4, oov_method="farmhash"),
+     np.array([100, 300, 700, 1100, 1700, 2000]), [3, 3, 2, 2, 0, 1]),
+    (lambda: IntegerLookup(vocabulary=IVOCAB, output_mode="one_hot"), np.array([12, 36, 1138, 42, 7]), EYE5),
+    (lambda: IntegerLookup(vocabulary=IVOCAB, output_mode="multi_hot"), IDATA4, HOT),
+    (lambda: IntegerLookup(vocabulary=IVOCAB, output_mode="count"), IDATA4, COUNT),
+    (lambda: IntegerLookup(vocabulary=IVOCAB, output_mode="tf_idf", idf_weights=[0.25, 0.75, 0.6, 0.4]), IDATA4, TFIDF),
+    (lambda: IntegerLookup(vocabulary=[-1] + IVOCAB, output_mode="tf_idf", idf_weights=[0.9, 0.25, 0.75, 0.6, 0.4]),
+     IDATA4, TFIDF_OOV),
+    (lambda: IntegerLookup(vocabulary=IVOCAB, invert=True), np.array([[1, 3, 4], [4, 0, 2]]),
+     [[12, 1138, 42], [42, -1, 36]]),
+])
+def test_lookups_match_keras_documented_values(make, data, expected):
+    out = make()(data)
+    np.testing.assert_allclose(np.asarray(out, dtype=np.float64), np.asarray(expected, dtype=np.float64), atol=1e-6)
+
+
+def test_lookup_adapt_order_invert_and_round_trip():
+    layer = StringLookup()
+    layer.adapt(SDATA)
+    assert layer.get_vocabulary() == ["[UNK]", "d", "z", "c", "b", "a"]  # by count, ties high to low
+    assert layer(SDATA).tolist() == [[5, 3, 1], [1, 2, 4]]
+    ilayer = IntegerLookup()
+    ilayer.adapt(IDATA)
+    assert ilayer.get_vocabulary() == [-1, 42, 1138, 1000, 36, 12]
+    assert ilayer(IDATA).tolist() == [[5, 2, 1], [1, 3, 4]]
+    inv = StringLookup(vocabulary=SVOCAB, invert=True)
+    assert inv(StringLookup(vocabulary=SVOCAB)(SDATA)).tolist() == [["a", "c", "d"], ["d", "[UNK]", "b"]]
+    masked = StringLookup(vocabulary=SVOCAB, mask_token="")
+    assert masked.get_vocabulary() == ["", "[UNK]"] + SVOCAB and masked.vocabulary_size() == 6
+    assert masked([["a", "", "q"]]).tolist() == [[2, 0, 1]]
+    assert masked.get_vocabulary(include_special_tokens=False) == SVOCAB
+    capped = StringLookup(max_tokens=3)
+    capped.adapt(np.array(["x", "y", "y", "z", "z", "z"]))
+    assert capped.get_vocabulary() == ["[UNK]", "z", "y"]
+    tf_idf = StringLookup(output_mode="tf_idf")
+    tf_idf.adapt([["a", "b"], ["a", "a"]])  # a: 2 documents of 2, b: 1
+    np.testing.assert_allclose(tf_idf.idf_weights.numpy()[1:], np.log(1 + 2 / (1 + np.array([2.0, 1.0]))), rtol=1e-6)
+    for layer in (layer, ilayer, masked, tf_idf, IntegerLookup(vocabulary=IVOCAB, mask_token=0, num_oov_indices=2)):
+        clone = type(layer).from_config(layer.get_config())
+        assert clone.get_vocabulary() == layer.get_vocabulary()
+        assert clone.get_config() == layer.get_config()
+
+
+def test_lookup_config_keys_match_keras():
+    keys = {"invert", "max_tokens", "num_oov_indices", "oov_token", "mask_token", "output_mode", "sparse",
+            "pad_to_max_tokens", "vocabulary_dtype", "idf_weights", "vocabulary", "vocabulary_size", "oov_method",
+            "salt", "name", "trainable", "dtype"}  # Keras 3.15's IndexLookup.get_config
+    assert keys <= set(StringLookup(vocabulary=SVOCAB).get_config()) - {"encoding"} | {"encoding"}
+    assert keys <= set(IntegerLookup().get_config())
+    assert "encoding" in StringLookup().get_config()
+    keras_cfg = {"name": "string_lookup", "trainable": True, "dtype": "string", "invert": False, "max_tokens": None,
+                 "num_oov_indices": 1, "oov_token": "[UNK]", "mask_token": None, "output_mode": "int",
+                 "sparse": False, "pad_to_max_tokens": False, "vocabulary_dtype": "string", "idf_weights": None,
+                 "vocabulary": ["a", "b"], "vocabulary_size": 3, "oov_method": "floormod", "salt": None,
+                 "encoding": "utf-8"}
+    assert StringLookup.from_config(keras_cfg)(["b"]).tolist() == [2]
+
+
+def test_lookup_errors_and_symbolic_use():
+    with pytest.raises(ValueError, match="num_oov_indices=0"):
+        StringLookup(vocabulary=SVOCAB, num_oov_indices=0)(["q"])
+    with pytest.raises(ValueError, match="num_oov_indices=0"):
+        IntegerLookup(vocabulary=IVOCAB, num_oov_indices=0)(np.array([5]))
+    with pytest.raises(ValueError, match="repeats"):
+        StringLookup(vocabulary=["a", "a"])
+    with pytest.raises(ValueError, match="invert"):
+        StringLookup(invert=True, output_mode="count")
+    with pytest.raises(RuntimeError, match="vocabulary"):
+        StringLookup(output_mode="multi_hot")(["a"])
+    inp = Input((3,), dtype="string")
+    ids = StringLookup(vocabulary=SVOCAB)(inp)
+    assert ids.shape == (None, 3) and ids.dtype == "int64"
+    hot = StringLookup(vocabulary=SVOCAB, output_mode="multi_hot")(inp)
+    assert hot.shape == (None, 5) and hot.dtype == "float32"
+    model = Model(inp, Dense(1)(Flatten()(Embedding(5, 2)(ids))))
+    model.compile("adam", "mse")
+    model.fit(np.array(SDATA * 4), np.zeros((8, 1)), epochs=1, batch_size=3, verbose=0)
+    assert model.predict(np.array(SDATA), verbose=0).shape == (2, 1)

@@ -5,6 +5,7 @@
 | ``numerical`` | Normalization, Rescaling, Discretization |
 | ``image`` (+ ``_image_ops``: resize, affine sampling) | Resizing, CenterCrop |
 | ``category`` (+ ``_hash``: FarmHash64, SipHash-2-4) | CategoryEncoding, Hashing |
+| ``lookup`` | StringLookup, IntegerLookup |
 | ``image_random`` | RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomCrop, RandomBrightness |
 
 Shared: ``_base`` (inputs as arrays/lists/strings, adapt batches, seeds), ``_encoding`` (one_hot/multi_hot/count).
@@ -13,3 +14,4 @@ from .numerical import *  # noqa: F401,F403
 from .image import *  # noqa: F401,F403
 from .image_random import *  # noqa: F401,F403
 from .category import *  # noqa: F401,F403
+from .lookup import *  # noqa: F401,F403
