@@ -62,10 +62,11 @@ class CompiledLoss:
     """The losses of all outputs, their weights, and the total (weighted sum) as the trainer uses it."""
 
     def __init__(self, loss, loss_weights, output_names):
-        if loss is None:
-            raise ValueError("compile() needs a loss, e.g. model.compile(optimizer='rmsprop', "
-                             "loss='categorical_crossentropy'). Received loss=None.")
         self.output_names = list(output_names)
+        if loss is None:
+            # Keras allows it: the loss comes from add_loss(), or a custom train_step computes its own.
+            self.entries, self.multi = [], False
+            return
         multi = len(output_names) > 1
         losses = _per_output(loss, self.output_names, "loss")
         weights = _per_output(loss_weights, self.output_names, "loss_weights") if loss_weights is not None \

@@ -27,7 +27,7 @@ from ..saving.archive import save_model
 from ..saving.config import to_json
 from ..saving.saving_api import load_weights, save_weights
 from . import data_checks as _checks
-from . import registry
+from . import call_context, registry
 from .factory_device import running_on
 from .graph import GraphPlan, layers_in_keras_order
 from .keras_tensor import KerasTensor
@@ -200,11 +200,20 @@ class Model(Trainer, Layer):
     # ------------------------------------------------------------------ running
     def forward(self, *args, training=None, mask=None):
         """Run the model. Takes one tensor per input: positionally, as a list, or a dict by input name."""
-        device = self._device()
-        if device is not _CPU:  # tensors made inside layers (K.random_normal in a Lambda) go there too
-            with running_on(device):
-                return self._forward(args, training)
-        return self._forward(args, training)
+        if training is None:  # not given: what an enclosing call (fit, an outer model) says
+            training = call_context.current_training()
+            token = None
+        else:  # the layers this call runs (inside custom layers too) receive it
+            token = call_context.set_training(training)
+        try:
+            device = self._device()
+            if device is not _CPU:  # tensors made inside layers (K.random_normal in a Lambda) go there too
+                with running_on(device):
+                    return self._forward(args, training)
+            return self._forward(args, training)
+        finally:
+            if token is not None:
+                call_context.reset_training(token)
 
     def _forward(self, args, training):
         if self._activity_layers:
@@ -278,6 +287,14 @@ class Model(Trainer, Layer):
                 return pytree.tree_map(lambda t: t.shape, self._output_struct,
                                        is_leaf=lambda v: isinstance(v, KerasTensor))
         return super().compute_output_shape(input_shape)
+
+    def _build_for_eager_call(self, input_shape) -> None:
+        if not self._is_graph_network and type(self).build is Model.build:
+            # As in Keras 3: a subclassed model's sublayers build during its first real call, which
+            # then runs once (no extra run on zeros: a call with side effects would see two).
+            self.built = True
+            return
+        self._maybe_build(input_shape)
 
     def build(self, input_shape):
         if self._is_graph_network:

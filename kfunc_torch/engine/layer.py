@@ -425,6 +425,10 @@ class Layer(NodeAPI, MetaInference, nn.Module):
             self.set_weights(self._initial_weights)
             self._initial_weights = None
 
+    def _build_for_eager_call(self, input_shape) -> None:
+        """Build before the first call on real tensors (Model: a subclassed model lets call() build)."""
+        self._maybe_build(input_shape)
+
     def __call__(self, *args, **kwargs):
         if not self.built and not self.__dict__.get("_in_first_call"):
             return self._first_call(args, kwargs)
@@ -434,7 +438,11 @@ class Layer(NodeAPI, MetaInference, nn.Module):
         # Fast path: one tensor in (the common eager case).
         if len(args) == 1 and not kwargs and isinstance(args[0], torch.Tensor):
             if not self.built:
-                self._maybe_build(tuple(args[0].shape))
+                self._build_for_eager_call(tuple(args[0].shape))
+            if _takes_training(self):  # Keras: an enclosing call's `training` reaches this call
+                training = call_context.current_training()
+                if training is not None:
+                    return nn.Module.__call__(self, args[0], training=training)
             return nn.Module.__call__(self, args[0])
         if len(args) == 1 and not kwargs and isinstance(args[0], KerasTensor):
             return self._symbolic_call(args, kwargs)  # graph building, one input
@@ -465,8 +473,21 @@ class Layer(NodeAPI, MetaInference, nn.Module):
         args, kwargs = pytree.tree_map(lambda v: _to_tensor(v, device), (args, kwargs))
         if not self.built:
             first = args[0] if args else kwargs.get("inputs")
-            self._maybe_build(pytree.tree_map(lambda t: tuple(t.shape) if isinstance(t, torch.Tensor) else t,
+            self._build_for_eager_call(pytree.tree_map(lambda t: tuple(t.shape) if isinstance(t, torch.Tensor) else t,
                                               first))
+        if _takes_training(self):
+            training = kwargs.get("training")
+            if training is None:  # not given: the enclosing call's value, as Keras passes it down
+                training = call_context.current_training()
+                if training is not None:
+                    kwargs = {**kwargs, "training": training}
+            elif training is not call_context.current_training():
+                # An explicit value holds for the layers this call runs, too.
+                token = call_context.set_training(training)
+                try:
+                    return nn.Module.__call__(self, *args, **kwargs)
+                finally:
+                    call_context.reset_training(token)
         return nn.Module.__call__(self, *args, **kwargs)
 
     def _symbolic_call(self, args, kwargs):
@@ -625,6 +646,15 @@ def _to_tensor(value, device):
 
 
 _ACCEPTS: dict = {}
+_TAKES_TRAINING: dict = {}
+
+
+def _takes_training(layer: "Layer") -> bool:
+    """Whether the layer's ``call`` takes ``training`` (cached per class: one dict lookup per call)."""
+    known = _TAKES_TRAINING.get(type(layer))
+    if known is None:
+        known = _TAKES_TRAINING[type(layer)] = call_accepts(layer, "training")
+    return known
 
 
 def call_accepts(layer: Layer, arg: str) -> bool:

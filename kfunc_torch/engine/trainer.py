@@ -29,6 +29,7 @@ from ..legacy.generators import GeneratorMethods
 from . import data_adapter as _data
 from . import jit as _jit
 from .compile_utils import CompiledLoss, compile_metrics
+from .custom_steps import CompileMetrics, StepAPI, pack_data, uses_custom_steps
 from .layer import _CPU
 
 _FLOAT32 = np.dtype(np.float32)
@@ -43,7 +44,7 @@ def _no_forward_hooks(module) -> bool:
                 or _GLOBAL_FORWARD_HOOKS or _GLOBAL_FORWARD_PRE_HOOKS)
 
 
-class Trainer(GeneratorMethods):
+class Trainer(GeneratorMethods, StepAPI):
     """The training API mixed into ``Model`` (no ``__init__``: ``Model.__init__`` calls ``_init_trainer``)."""
 
     def _init_trainer(self) -> None:
@@ -55,6 +56,9 @@ class Trainer(GeneratorMethods):
         self._compiled_loss = None
         self._metric_entries = []
         self._train_fn = None
+        self._loss_tracker = None
+        self._compile_metrics_obj = None
+        self._custom_steps = False
 
     # ================================================================== compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
@@ -73,6 +77,11 @@ class Trainer(GeneratorMethods):
         self._compiled_loss = CompiledLoss(loss, loss_weights, names)
         shapes = [tuple(t.shape) for t in self.outputs] if getattr(self, "outputs", None) else [None] * len(names)
         self._metric_entries = compile_metrics(metrics, weighted_metrics, self._compiled_loss, shapes)
+        # Keras 3's model.metrics: a "loss" Mean, then the compiled metrics as one "compile_metrics".
+        from ..metrics import Mean
+        self._loss_tracker = Mean(name="loss")
+        self._compile_metrics_obj = CompileMetrics(self._metric_entries) \
+            if metrics is not None or weighted_metrics is not None else None
         self.loss, self.loss_weights = loss, loss_weights
         # Kept as given, so that model.save() can write Keras's compile_config.
         self._compile_metrics, self._compile_weighted_metrics = metrics, weighted_metrics
@@ -124,7 +133,11 @@ class Trainer(GeneratorMethods):
         self._autocast_device = device if _mp.global_policy().is_mixed else None
         self._loss_fn = self._jitted("train step", self._forward_and_loss)
         rep = _distributed.replicas(self)  # several processes: the replicated step (kfunc_torch/distributed)
-        self._train_fn = self._train_step if rep is None else rep.train_step(self)
+        self._custom_steps = uses_custom_steps(self)
+        if self._custom_steps:  # the model's own train_step (Keras 3's step API, engine/custom_steps.py)
+            self._train_fn = self._run_train_step
+        else:
+            self._train_fn = self._train_step if rep is None else rep.train_step(self)
 
     def _execution_size(self):
         """steps_per_execution: how many steps run between two rounds of batch callbacks (Keras 3's grouping)."""
@@ -149,9 +162,9 @@ class Trainer(GeneratorMethods):
             return [out]
         return list(out.values()) if isinstance(out, dict) else list(out)
 
-    def _forward_and_loss(self, xs, ys, sws):
+    def _forward_and_loss(self, xs, ys, sws, training=True):
         """Forward pass and Keras's loss: sum of weighted per-output losses plus model.losses."""
-        outs = self._outputs_list(self._run_model(xs, None))
+        outs = self._outputs_list(self._run_model(xs, training))
         parts = []
         total = None
         for e in self._compiled_loss.entries:
@@ -169,6 +182,9 @@ class Trainer(GeneratorMethods):
         for layer in self._activity_terms:  # recorded by this forward pass (Layer.forward)
             for value in layer._activity_losses:
                 total = total + value
+        if total is None:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`, or add losses "
+                             "with add_loss() in a layer's call().")
         return outs, total, parts
 
     def _train_step(self, xs, ys, sws):
@@ -196,6 +212,10 @@ class Trainer(GeneratorMethods):
 
     # ================================================================== running sums
     def _reset_trackers(self):
+        if self.__dict__.get("_custom_steps"):
+            self._step_logs = None
+            self.reset_metrics()  # Keras: every metric in model.metrics, at each epoch and evaluate
+            return
         # [total, per-output losses...] weighted by batch size, summed on the device.
         self._loss_sum = None
         self._loss_count = 0
@@ -204,6 +224,8 @@ class Trainer(GeneratorMethods):
 
     @torch.no_grad()
     def _track(self, ys, sws, outs, total, parts, batch_size):
+        if total is None:  # a custom train_step updated its own metrics
+            return
         if not batch_size:  # a rank's empty share of a short last batch
             return
         values = torch.stack([total.detach()] + [p.detach() for p in parts]) if self._compiled_loss.multi \
@@ -223,6 +245,8 @@ class Trainer(GeneratorMethods):
         if replicas is not None:
             with replicas.reduced(self):
                 return self._results(prefix)
+        if self.__dict__.get("_custom_steps"):
+            return self._custom_results(prefix)
         if self._loss_sum is None:
             return {}
         losses = (self._loss_sum / self._loss_count).reshape(-1)
@@ -377,8 +401,11 @@ class Trainer(GeneratorMethods):
             for step, (xs, ys, sws) in enumerate(data.batches(False, steps)):
                 if want and step % every == 0:
                     cb.batch("test", "begin", step, None)
-                outs, total, parts = loss_fn(xs, ys, sws)
-                self._track(ys, sws, outs, total, parts, xs[0].shape[0])
+                if self._custom_steps:
+                    self._run_test_step(xs, ys, sws)
+                else:
+                    outs, total, parts = loss_fn(xs, ys, sws, False)
+                    self._track(ys, sws, outs, total, parts, xs[0].shape[0])
                 if want and (step + 1) % every == 0:
                     cb.batch("test", "end", step, _callbacks.LazyLogs(self._results))
             if want and (step + 1) % every:
@@ -413,7 +440,8 @@ class Trainer(GeneratorMethods):
             self.train(was_training)
         if return_dict:
             return logs
-        values = [logs[k] for k in self.metrics_names]
+        keys = list(logs) if self._custom_steps else self.metrics_names
+        values = [logs[k] for k in keys]
         return values[0] if len(values) == 1 else values
 
     # ================================================================== predict
@@ -445,8 +473,10 @@ class Trainer(GeneratorMethods):
             cb.call("on_predict_begin", None)
             run = self._jitted("predict", self._run_model)
             with _mp.autocast_context(self._device()):
+                custom = type(self).predict_step is not StepAPI.predict_step
                 for step, (xs, _, _) in enumerate(data.batches(False, steps)):
-                    outs = self._outputs_list(run(xs, None))
+                    outs = self._outputs_list(self.predict_step(pack_data(self, xs, None, None)) if custom
+                                              else run(xs, False))
                     chunks = [[] for _ in outs] if chunks is None else chunks
                     for c, o in zip(chunks, outs):
                         c.append(o.float() if o.is_floating_point() else o)
@@ -494,8 +524,11 @@ class Trainer(GeneratorMethods):
         self.eval()
         try:
             with torch.no_grad():
-                self._track(data.ys, data.sws, *self._forward_and_loss(data.xs, data.ys, data.sws),
-                            data.xs[0].shape[0])
+                if self._custom_steps:
+                    self._run_test_step(data.xs, data.ys, data.sws)
+                else:
+                    self._track(data.ys, data.sws, *self._forward_and_loss(data.xs, data.ys, data.sws, False),
+                                data.xs[0].shape[0])
         finally:
             self.train(was_training)
         return self._batch_return(return_dict)
@@ -548,7 +581,8 @@ class Trainer(GeneratorMethods):
         logs = self._results()
         if return_dict:
             return logs
-        values = [logs[k] for k in self.metrics_names]
+        keys = list(logs) if self._custom_steps else self.metrics_names
+        values = [logs[k] for k in keys]
         return values[0] if len(values) == 1 else values
 
 

@@ -77,7 +77,7 @@ class Mean(Metric):
             self.total = self.total + values.float().sum()
             self.count = self.count + values.numel()  # a Python number: known on the host
             return
-        sw = sample_weight.to(device=values.device, dtype=torch.float32)
+        sw = torch.as_tensor(sample_weight, dtype=torch.float32, device=values.device)  # a number too
         while sw.dim() < values.dim():
             sw = sw.unsqueeze(-1)
         while sw.dim() > values.dim():
