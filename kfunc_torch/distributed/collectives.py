@@ -14,7 +14,7 @@ once gives the metric over all rows. This runs once per epoch (and at the end of
 Example::
 
     >>> sync = GradientSync(params)
-    >>> (loss * rows).backward(); sync(rows); optimizer.step()
+    >>> sync.zero_grad(); (loss * rows).backward(); sync(rows); optimizer.step()
 """
 from __future__ import annotations
 
@@ -28,44 +28,50 @@ _BUCKET_BYTES = 25 * 1024 * 1024  # DistributedDataParallel's default bucket siz
 
 
 class GradientSync:
-    """Sum the gradients of ``params`` over the group, weighted by each rank's rows (see the module)."""
+    """Sum the gradients of ``params`` over the group, weighted by each rank's rows (see the module).
+
+    Each parameter's ``.grad`` is a view into one flat buffer per bucket (DistributedDataParallel's
+    ``gradient_as_bucket_view``): backward accumulates straight into the buffers, which then travel
+    as they are, with the row count in their last element; no packing or unpacking copies.
+    """
 
     def __init__(self, params):
         self.params = list(params)
-        self.buckets = []
-        current, size = [], 0
+        groups, current, size = [], [], 0
         for p in self.params:  # consecutive parameters of one dtype and device share a bucket
             if current and (size + p.numel() * p.element_size() > _BUCKET_BYTES or
                             p.dtype != current[0].dtype or p.device != current[0].device):
-                self.buckets.append(current)
+                groups.append(current)
                 current, size = [], 0
             current.append(p)
             size += p.numel() * p.element_size()
         if current:
-            self.buckets.append(current)
-
-    def __call__(self, rows: int) -> None:
-        works, flats = [], []
-        for bucket in self.buckets:
-            p0 = bucket[0]
-            parts = [p.grad.reshape(-1) if p.grad is not None else torch.zeros(p.numel(), dtype=p.dtype,
-                                                                              device=p.device) for p in bucket]
-            parts.append(torch.full((1,), float(rows), dtype=p0.dtype, device=p0.device))
-            flat = torch.cat(parts)
-            flats.append(flat)
-            works.append(dist.all_reduce(flat, async_op=True))  # buckets travel while the next is packed
-        for bucket, flat, work in zip(self.buckets, flats, works):
-            work.wait()
-            count = flat[-1:]
-            grads = flat[:-1].div_(count.clamp_min(1))
+            groups.append(current)
+        self.flats, self.pairs = [], []
+        for bucket in groups:
+            flat = torch.zeros(sum(p.numel() for p in bucket) + 1, dtype=bucket[0].dtype, device=bucket[0].device)
             at = 0
             for p in bucket:
-                g = grads[at:at + p.numel()].view_as(p)
+                self.pairs.append((p, flat[at:at + p.numel()].view_as(p)))
                 at += p.numel()
-                if p.grad is None:
-                    p.grad = g.clone()
-                else:
-                    p.grad.copy_(g)
+            self.flats.append(flat)
+
+    def zero_grad(self) -> None:
+        """Zero the buffers and point every ``.grad`` at its view (again, if something replaced it)."""
+        for flat in self.flats:
+            flat.zero_()
+        for p, view in self.pairs:
+            if p.grad is not view:
+                p.grad = view
+
+    def __call__(self, rows: int) -> None:
+        works = []
+        for flat in self.flats:
+            flat[-1:].fill_(float(rows))
+            works.append(dist.all_reduce(flat, async_op=True))  # buckets travel while the next is queued
+        for flat, work in zip(self.flats, works):
+            work.wait()
+            flat[:-1].div_(flat[-1:].clamp_min(1))  # a device scalar: no host sync
 
 
 def broadcast_weights(model) -> None:

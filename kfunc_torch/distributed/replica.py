@@ -71,7 +71,7 @@ class Replicas:
                 else:
                     with _mp.autocast_context(model._autocast_device):
                         outs, total, parts = model._loss_fn(xs, ys, sws)
-            opt.zero_grad(set_to_none=True)
+            sync.zero_grad()  # the gradients live in the all-reduce buffers
             scaler = model._scaler
             if rows:
                 weighted = total * rows  # the gradient of the global mean: see collectives.py
