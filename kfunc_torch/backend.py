@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .engine import registry
 from .legacy.tables import DIM_ORDERING
 from .naming import reset_name_counters
 from .settings import backend_settings
@@ -179,7 +180,7 @@ def function(inputs, outputs, updates=None, name=None):
         >>> get_hidden = K.function([model.input], [model.layers[1].output])
         >>> hidden = get_hidden([x_batch])[0]
     """
-    from .engine.functional import Model
+    Model = registry.builtin("Functional")  # backend sits below the models: no import of them
     single_in = not isinstance(inputs, (list, tuple))
     single_out = not isinstance(outputs, (list, tuple))
     ins = [inputs] if single_in else [t for t in inputs if not isinstance(t, (int, float))]

@@ -23,7 +23,7 @@ from .settings import backend_settings
 from .backend import epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format  # noqa: F401
 from .mixed_precision import global_policy as dtype_policy  # noqa: F401
 from .mixed_precision import set_global_policy as set_dtype_policy  # noqa: F401
-from .saving.config import enable_unsafe_deserialization  # noqa: F401
+from .engine.layer_config import enable_unsafe_deserialization  # noqa: F401
 
 __all__ = ["backend", "disable_flash_attention", "disable_interactive_logging", "disable_traceback_filtering",
            "dtype_policy", "enable_flash_attention", "enable_interactive_logging", "enable_traceback_filtering",

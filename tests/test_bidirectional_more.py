@@ -131,7 +131,7 @@ def test_the_comparison_can_fail(keras_results):
 
 @requires_keras
 def test_keras_configs_load_here(keras_results):
-    from kfunc_torch.saving.layer_config import deserialize_layer
+    from kfunc_torch.engine.layer_config import deserialize_layer
     arrays, res = keras_results
     for i in (0, 4, 7, 13):
         layer = deserialize_layer(res[i]["config"])

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from kfunc_torch import Input, Model, initializers, layers
-from kfunc_torch.saving.lambda_code import UnsafeLoadError
-from kfunc_torch.saving.layer_config import clean_layer_config
+from kfunc_torch.engine.lambda_code import UnsafeLoadError
+from kfunc_torch.engine.layer_config import clean_layer_config
 from tests.keras_oracle import requires_keras, run_keras
 
 

@@ -68,7 +68,7 @@ def test_config_reachable_under_the_alias():
 
 
 def test_unsafe_deserialization_is_the_saving_switch():
-    from kfunc_torch.saving import config as saving_config
+    from kfunc_torch.engine import layer_config as saving_config
     saved = dict(saving_config._SAFE)
     try:
         config.enable_unsafe_deserialization()

@@ -24,13 +24,13 @@ from torch.utils import _pytree as pytree
 from ..naming import model_name, to_snake_case, unique_name
 from ..legacy import CALLS, rename_call
 from ..saving.archive import save_model
-from ..saving.config import to_json
 from ..saving.saving_api import load_weights, save_weights
 from . import data_checks as _checks
 from . import call_context, registry
 from .factory_device import running_on
 from .graph import GraphPlan, layers_in_keras_order
 from .keras_tensor import KerasTensor
+from .model_config import functional_config, functional_from_config, to_json
 from .layer import _CPU, Layer, _to_tensor
 from .node import Node
 from .trainer import Trainer
@@ -359,13 +359,15 @@ class Model(Trainer, Layer):
         return to_json(self, **kwargs)
 
     def get_config(self):
-        from ..saving.config import functional_config
+        """The graph config (layers with their calls, input_layers, output_layers), as Keras 3 writes it.
+
+        Example: ``Model.from_config(model.get_config())``."""
         return functional_config(self)
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
-        from ..saving.config import functional_from_config
-        return functional_from_config(config, custom_objects=custom_objects, cls=cls)
+    def from_config(cls, config, custom_objects=None, safe_mode=None):
+        """A new model (fresh weights) from ``get_config()``. Example: ``Model.from_config(model.get_config())``."""
+        return functional_from_config(config, custom_objects=custom_objects, cls=cls, safe_mode=safe_mode)
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

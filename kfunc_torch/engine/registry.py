@@ -198,6 +198,15 @@ def find_custom(name: str, registered_name: str | None = None, custom_objects: d
     return None
 
 
+def builtin(class_name: str) -> type:
+    """A kfunc_torch class by its Keras name. The serializers (``layer_config``, ``model_config``) and
+    ``summary`` find ``Functional`` and ``Sequential`` this way: those classes import the serializers,
+    so importing them back would tie the engine into a circle.
+
+    Example: ``builtin("Sequential")`` -> ``kfunc_torch.Sequential``."""
+    return _BUILTINS[class_name]
+
+
 def resolve(class_name: str, registered_name: str | None = None, custom_objects: dict | None = None,
             what: str = "layer"):
     """The object for a config entry; a clear error when nothing by that name is known.

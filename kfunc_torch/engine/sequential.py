@@ -22,6 +22,7 @@ from .input_layer import InputLayer
 from .keras2_methods import Keras2SequentialMethods
 from .keras_tensor import KerasTensor
 from .layer import Layer
+from .layer_config import _safe, deserialize_layer, dtype_policy, serialize_layer
 
 
 class Sequential(Keras2SequentialMethods, Model):
@@ -148,11 +149,36 @@ class Sequential(Keras2SequentialMethods, Model):
     def layers(self):
         return list(self._stack)
 
+    def get_config(self):
+        """Keras 3's Sequential config: the layers in order, the InputLayer first when there is one.
+
+        Example: ``Sequential.from_config(model.get_config())``."""
+        layers = []
+        if self._input_layer is not None:
+            entry = serialize_layer(self._input_layer)
+            layers.append({k: entry[k] for k in ("module", "class_name", "config", "registered_name")})
+        layers.extend(serialize_layer(l) for l in self._stack)
+        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy("float32"), "layers": layers}
+        if self._input_layer is not None:
+            config["build_input_shape"] = list(self._input_layer.batch_shape)
+        return config
+
     @classmethod
-    def from_config(cls, config, custom_objects=None):
-        """A Sequential model from ``get_config()``. Example: ``Sequential.from_config(model.get_config())``."""
-        from ..saving.config import sequential_from_config
-        return sequential_from_config(config, custom_objects=custom_objects, cls=cls)
+    def from_config(cls, config, custom_objects=None, safe_mode=None):
+        """A Sequential model from its config (Keras 3 with an InputLayer entry, Keras 2 with
+        ``batch_input_shape`` on the first layer, or Keras 2.0's bare layer list).
+
+        Example: ``Sequential.from_config(model.get_config())``."""
+        if isinstance(config, list):  # Keras 2.0/2.1 wrote the layer list itself
+            config = {"layers": config}
+        model = cls(name=config.get("name"))
+        for entry in config.get("layers", []):
+            model.add(deserialize_layer(entry, custom_objects, _safe(safe_mode)))
+        if not model._is_graph_network and config.get("build_input_shape") and model._stack:
+            model.build(tuple(config["build_input_shape"]))
+        if config.get("trainable") is False:
+            model.trainable = False
+        return model
 
     def _weight_order(self):
         out = [self]

@@ -237,7 +237,7 @@ class Lambda(Layer):
         return self.mask
 
     def get_config(self):
-        from ..saving.lambda_code import serialize_function
+        from ..engine.lambda_code import serialize_function
         return {**super().get_config(), "function": serialize_function(self.function),
                 "output_shape": self._output_shape if not callable(self._output_shape) else None,
                 "arguments": self.arguments}

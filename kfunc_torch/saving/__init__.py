@@ -16,10 +16,10 @@ from __future__ import annotations
 from ..engine.registry import (CustomObjectScope, custom_object_scope, get_custom_objects, get_registered_name,
                                get_registered_object, register_keras_serializable)
 from .archive import load_model, save_model
-from .config import enable_unsafe_deserialization, model_from_json, to_json
+from ..engine.lambda_code import UnsafeLoadError, deserialize_function, serialize_function
+from ..engine.layer_config import deserialize_layer, enable_unsafe_deserialization, serialize_layer
+from ..engine.model_config import model_from_json, to_json
 from .files import SavedFileError, SavedFileNotFoundError
-from .lambda_code import UnsafeLoadError, deserialize_function, serialize_function
-from .layer_config import deserialize_layer, serialize_layer
 from .saving_api import load_weights, save_weights
 from .serialization import deserialize_keras_object, serialize_keras_object
 

@@ -20,7 +20,8 @@ import zipfile
 import torch
 
 from ..engine.registry import registered_name_or_none, resolve
-from .config import _safe, model_from_config_dict, model_to_dict
+from ..engine.layer_config import _init_params, _safe, model_from_config_dict
+from ..engine.model_config import model_to_dict
 from .optimizer_h5 import read_optimizer_vars, write_optimizer_vars
 from .files import SavedFileError, atomic_write, check_exists, file_kind, open_h5
 from .weights_h5 import apply_plan, legacy_model_config, read_keras3, read_legacy, write_keras3, write_legacy
@@ -185,7 +186,6 @@ def serialize_optimizer(opt) -> dict | None:
 
     Example: ``serialize_optimizer(Adam(0.01))["config"]["beta_1"] == 0.9``."""
     from .. import optimizers
-    from .layer_config import _init_params
     if not isinstance(opt, optimizers.Optimizer):
         return None
     config = dict(opt.get_config())
@@ -215,7 +215,6 @@ def _compile_from_config(model, cfg, custom_objects=None) -> None:
     from .. import optimizers
     opt = cfg.get("optimizer")
     if isinstance(opt, dict):
-        from .layer_config import _init_params
         cls = optimizers._BY_NAME.get(opt.get("class_name", "").lower())
         if cls is None:
             raise ValueError(f"Saved optimizer {opt.get('class_name')!r} is not one of {sorted(optimizers._BY_NAME)}.")

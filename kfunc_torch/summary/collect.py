@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..engine.functional import Model
+from ..engine.registry import builtin
 from ..generations import SummaryStyle, summary_style
 from ..engine.input_layer import InputLayer
 from ..engine.layer import _unique
@@ -62,8 +62,7 @@ def _count(weights) -> tuple[int, int]:
 
 def is_sequential_like(model) -> bool:
     """KERAS_FACTS §2: one node per depth, no node with several inputs, no layer called twice."""
-    from ..engine.sequential import Sequential
-    if isinstance(model, Sequential) or not model._is_graph_network:
+    if isinstance(model, builtin("Sequential")) or not model._is_graph_network:
         return True
     nodes = model._plan.nodes
     per_depth: dict[int, int] = {}
@@ -80,7 +79,7 @@ def is_sequential_like(model) -> bool:
 
 def class_name(layer, style: SummaryStyle) -> str:
     """The class shown in the row; a plain functional model is "Model" in Keras 2, "Functional" later."""
-    if type(layer) is Model:
+    if type(layer) is builtin("Functional"):
         return style.functional_class
     return type(layer).__name__
 
@@ -112,7 +111,7 @@ def _connections(layer, network_nodes, style) -> list[str]:
         for t in node.input_tensors:
             h = t._keras_history
             index = h.node_index
-            if isinstance(h.layer, Model) and h.layer._is_graph_network:
+            if isinstance(h.layer, builtin("Functional")) and h.layer._is_graph_network:
                 # Keras 2 gives a model its own node 0 (inputs -> outputs); Keras 3 does not, so
                 # its first call as a layer is node 0 there ("functional[0][0]", not "[1][0]").
                 index += style.nested_node_offset

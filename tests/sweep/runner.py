@@ -35,7 +35,7 @@ import torch
 
 import kfunc_torch
 from kfunc_torch import layers as _layers
-from kfunc_torch.saving.layer_config import deserialize_layer
+from kfunc_torch.engine.layer_config import deserialize_layer
 
 from keras_oracle import run_keras
 

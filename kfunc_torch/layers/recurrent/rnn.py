@@ -168,7 +168,7 @@ def _cell_config(cell) -> dict:
 def _cell_from_config(spec, custom_objects=None):
     if not isinstance(spec, dict):
         return spec  # already a cell
-    from ...saving.layer_config import deserialize_layer
+    from ...engine.layer_config import deserialize_layer
     return deserialize_layer(spec, custom_objects)
 
 

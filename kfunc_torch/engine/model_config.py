@@ -17,32 +17,17 @@ import json
 import torch
 from torch.utils import _pytree as pytree
 
-from .layer_config import deserialize_layer, dtype_policy, json_ready, serialize_layer
-from ..engine.registry import resolve
-
-_SAFE = {"default": True}
-
-
-def enable_unsafe_deserialization() -> None:
-    """Allow Lambda bytecode in configs everywhere (Keras's ``keras.config.enable_unsafe_deserialization``).
-
-    Example: ``enable_unsafe_deserialization(); Model.from_config(cfg)`` loads Lambdas."""
-    _SAFE["default"] = False
-
-
-def _safe(safe_mode):
-    return _SAFE["default"] if safe_mode is None else bool(safe_mode)
-
+from .input_layer import InputLayer
+from .keras_tensor import KerasTensor
+from .layer import call_accepts
+from .layer_config import _safe, deserialize_layer, json_ready, model_from_config_dict, serialize_layer
+from .registry import builtin
 
 # ---------------------------------------------------------------------------- writing
 def functional_config(model) -> dict:
     """``model.get_config()``: the inner config (name, layers, input_layers, output_layers).
 
     Example: ``model.get_config()["input_layers"]`` → ``["input_1", 0, 0]``."""
-    from ..engine.input_layer import InputLayer
-    from ..engine.sequential import Sequential
-    if isinstance(model, Sequential):
-        return _sequential_config(model)
     if not model._is_graph_network:
         raise NotImplementedError(
             f"Model {model.name!r} is a subclassed model without a graph, so it has no layer config. Override "
@@ -71,7 +56,6 @@ def _tensor_ref(t, reindex) -> list:
 
 
 def _io_config(struct, reindex):
-    from ..engine.keras_tensor import KerasTensor
     if isinstance(struct, KerasTensor):
         return _tensor_ref(struct, reindex)
     if isinstance(struct, dict):
@@ -80,7 +64,6 @@ def _io_config(struct, reindex):
 
 
 def _node_config(node, reindex) -> dict:
-    from ..engine.keras_tensor import KerasTensor
 
     def enc(v):
         if isinstance(v, KerasTensor):
@@ -95,18 +78,6 @@ def _node_config(node, reindex) -> dict:
                              "cannot hold. Pass it as a layer argument or a weight instead.")
         return json_ready(v)
     return {"args": enc(list(node.call_args)), "kwargs": enc(node.call_kwargs)}
-
-
-def _sequential_config(model) -> dict:
-    layers = []
-    if model._input_layer is not None:
-        entry = serialize_layer(model._input_layer)
-        layers.append({k: entry[k] for k in ("module", "class_name", "config", "registered_name")})
-    layers.extend(serialize_layer(l) for l in model._stack)
-    config = {"name": model.name, "trainable": model.trainable, "dtype": dtype_policy("float32"), "layers": layers}
-    if model._input_layer is not None:
-        config["build_input_shape"] = list(model._input_layer.batch_shape)
-    return config
 
 
 def model_to_dict(model) -> dict:
@@ -138,52 +109,11 @@ def model_from_json(json_string: str, custom_objects: dict | None = None, safe_m
     return model_from_config_dict(entry, custom_objects=custom_objects, safe_mode=safe_mode)
 
 
-def model_from_config_dict(entry, custom_objects=None, safe_mode=None):
-    """A model from a ``{"class_name", "config"}`` entry (Functional, Sequential, or a registered Model class).
-
-    Example: ``model_from_config_dict(json.loads(model.to_json()))``."""
-    from ..engine.functional import Model
-    from ..engine.sequential import Sequential
-    if not isinstance(entry, dict) or "class_name" not in entry:
-        raise ValueError(f"Expected a model config with 'class_name' and 'config'; received {str(entry)[:200]}.")
-    cls = resolve(entry["class_name"], entry.get("registered_name"), custom_objects, what="model")
-    config = entry.get("config")
-    if isinstance(cls, type) and issubclass(cls, Sequential):
-        return sequential_from_config(config, custom_objects, safe_mode, cls)
-    if not (isinstance(cls, type) and issubclass(cls, Model)):
-        raise ValueError(f"Config class {entry['class_name']!r} is not a model class (it resolved to {cls!r}).")
-    if cls.from_config.__func__ is not Model.from_config.__func__:
-        return cls.from_config(config, custom_objects=custom_objects)
-    return functional_from_config(config, custom_objects=custom_objects, cls=cls, safe_mode=safe_mode)
-
-
-def sequential_from_config(config, custom_objects=None, safe_mode=None, cls=None):
-    """A Sequential model from its config (Keras 3 with an InputLayer entry, or Keras 2 with
-    ``batch_input_shape`` on the first layer, or Keras 2.0's bare layer list).
-
-    Example: ``sequential_from_config(seq.get_config())``."""
-    from ..engine.sequential import Sequential
-    cls = cls or Sequential
-    if isinstance(config, list):  # Keras 2.0/2.1 wrote the layer list itself
-        config = {"layers": config}
-    model = cls(name=config.get("name"))
-    for entry in config.get("layers", []):
-        model.add(deserialize_layer(entry, custom_objects, _safe(safe_mode)))
-    if not model._is_graph_network and config.get("build_input_shape") and model._stack:
-        model.build(tuple(config["build_input_shape"]))
-    if config.get("trainable") is False:
-        model.trainable = False
-    return model
-
-
 def functional_from_config(config, custom_objects=None, cls=None, safe_mode=None):
     """``Model.from_config``: recreate layers, then replay each recorded call once its inputs exist.
 
     Example: ``Model.from_config(model.get_config())``."""
-    from ..engine.functional import Model
-    from ..engine.input_layer import InputLayer
-    from ..engine.layer import call_accepts
-    cls = cls or Model
+    cls = cls or builtin("Functional")
     safe = _safe(safe_mode)
     if isinstance(config, dict) and "class_name" in config and "config" in config:
         return model_from_config_dict(config, custom_objects, safe_mode)

@@ -15,9 +15,10 @@ from __future__ import annotations
 import base64
 import importlib
 import marshal
+import sys
 import types
 
-from ..engine.registry import registered_name_or_none as get_registered_name, resolve
+from .registry import registered_name_or_none as get_registered_name, resolve
 
 
 class UnsafeLoadError(ValueError):
@@ -48,8 +49,10 @@ def _lambda_globals(custom_objects):
     import numpy as np
     import torch
 
-    import kfunc_torch
-    from kfunc_torch import backend, ops
+    from .. import backend, ops
+    # The package itself (``keras`` in Lambda bodies) is imported already: configs are read through
+    # it. Importing it here would make every module of the package one circle with the engine.
+    kfunc_torch = sys.modules["kfunc_torch"]
     g = {"__builtins__": __builtins__, "torch": torch, "np": np, "numpy": np, "K": backend, "backend": backend,
          "keras": kfunc_torch, "ops": ops, "kfunc_torch": kfunc_torch}
     g.update(custom_objects or {})

@@ -20,7 +20,21 @@ import warnings
 
 import numpy as np
 
-from ..engine.registry import registered_name_or_none as get_registered_name, resolve
+from .input_layer import InputLayer
+from .registry import builtin, registered_name_or_none as get_registered_name, resolve
+
+_SAFE = {"default": True}
+
+
+def enable_unsafe_deserialization() -> None:
+    """Allow Lambda bytecode in configs everywhere (Keras's ``keras.config.enable_unsafe_deserialization``).
+
+    Example: ``enable_unsafe_deserialization(); Model.from_config(cfg)`` loads Lambdas."""
+    _SAFE["default"] = False
+
+
+def _safe(safe_mode):
+    return _SAFE["default"] if safe_mode is None else bool(safe_mode)
 
 # Keys Keras 3 writes that change nothing we implement; dropped silently when the class does not take them.
 _QUIET_KEYS = {"quantization_config", "optional", "ragged", "lora_rank", "lora_alpha", "build_config",
@@ -96,8 +110,7 @@ def serialize_layer(layer, with_build: bool = True) -> dict:
     """The Keras 3 config entry of ``layer`` (without graph information).
 
     Example: ``serialize_layer(Dense(3))["config"]["units"]`` → ``3``."""
-    from ..engine.input_layer import InputLayer
-    from ..engine.functional import Model
+    Model = builtin("Functional")
     cls = type(layer)
     try:
         config = layer.get_config()
@@ -117,8 +130,7 @@ def serialize_layer(layer, with_build: bool = True) -> dict:
     registered = get_registered_name(cls)
     module = "keras.layers"
     if isinstance(layer, Model):
-        from ..engine.sequential import Sequential
-        module = "keras" if isinstance(layer, Sequential) else "keras.src.models.functional"
+        module = "keras" if isinstance(layer, builtin("Sequential")) else "keras.src.models.functional"
     entry = {"module": module if registered is None else None,
              "class_name": _class_name(layer), "config": config,
              "registered_name": registered if registered is not None else
@@ -131,9 +143,7 @@ def serialize_layer(layer, with_build: bool = True) -> dict:
 
 
 def _class_name(layer) -> str:
-    from ..engine.functional import Model
-    from ..engine.sequential import Sequential
-    if isinstance(layer, Model) and not isinstance(layer, Sequential) and type(layer) is Model:
+    if type(layer) is builtin("Functional"):
         return "Functional"
     return type(layer).__name__
 
@@ -142,7 +152,7 @@ def _class_name(layer) -> str:
 @functools.lru_cache(maxsize=None)
 def _init_params(cls) -> tuple[frozenset, bool]:
     """Keyword names ``cls(...)`` accepts, walking up while each __init__ forwards **kwargs."""
-    from ..engine.layer import _LAYER_KWARGS, Layer
+    from .layer import _LAYER_KWARGS, Layer
     names: set = set()
     for klass in cls.__mro__:
         if "__init__" not in klass.__dict__:
@@ -195,7 +205,7 @@ def _resolve_object(kind: str, value, custom_objects):
 
 
 def _is_layer_entry(value, custom_objects) -> bool:
-    from ..engine.layer import Layer
+    from .layer import Layer
     if not (isinstance(value, dict) and "class_name" in value and "config" in value):
         return False
     try:
@@ -245,7 +255,7 @@ def clean_layer_config(cls, config: dict, custom_objects=None, safe_mode: bool =
 
 
 def _overrides_from_config(cls) -> bool:
-    from ..engine.layer import Layer
+    from .layer import Layer
     return getattr(cls.from_config, "__func__", None) is not Layer.from_config.__func__
 
 
@@ -268,15 +278,12 @@ def deserialize_layer(entry: dict, custom_objects=None, safe_mode: bool = True):
     """A new layer (unbuilt, unconnected) from a config entry.
 
     Example: ``deserialize_layer(serialize_layer(Dense(3))).units`` → ``3``."""
-    from ..engine.functional import Model
-    from ..engine.input_layer import InputLayer
-    from ..engine.layer import Layer
+    from .layer import Layer
     if not isinstance(entry, dict) or "class_name" not in entry:
         raise ValueError(f"Expected a layer config with a 'class_name' key; received {entry!r:.200}.")
     cls = resolve(entry["class_name"], entry.get("registered_name"), custom_objects)
     config = entry.get("config") or {}
-    if isinstance(cls, type) and issubclass(cls, Model):
-        from .config import model_from_config_dict
+    if isinstance(cls, type) and issubclass(cls, builtin("Functional")):
         return model_from_config_dict(entry, custom_objects=custom_objects, safe_mode=safe_mode)
     if isinstance(cls, type) and issubclass(cls, InputLayer):
         shape = config.get("batch_shape", config.get("batch_input_shape"))
@@ -292,3 +299,22 @@ def deserialize_layer(entry: dict, custom_objects=None, safe_mode: bool = True):
     except (TypeError, ValueError) as e:
         raise type(e)(f'Could not recreate layer "{config.get("name")}" ({entry["class_name"]}) from its config: '
                       f"{e}") from e
+
+
+def model_from_config_dict(entry, custom_objects=None, safe_mode=None):
+    """A model from a ``{"class_name", "config"}`` entry (Functional, Sequential, or a registered Model class):
+    each class reads its own config (``Sequential.from_config``, ``Model.from_config``).
+
+    Example: ``model_from_config_dict(json.loads(model.to_json()))``."""
+    Model, Sequential = builtin("Functional"), builtin("Sequential")
+    if not isinstance(entry, dict) or "class_name" not in entry:
+        raise ValueError(f"Expected a model config with 'class_name' and 'config'; received {str(entry)[:200]}.")
+    cls = resolve(entry["class_name"], entry.get("registered_name"), custom_objects, what="model")
+    config = entry.get("config")
+    if isinstance(cls, type) and issubclass(cls, Sequential):
+        return Sequential.from_config.__func__(cls, config, custom_objects, safe_mode=safe_mode)
+    if not (isinstance(cls, type) and issubclass(cls, Model)):
+        raise ValueError(f"Config class {entry['class_name']!r} is not a model class (it resolved to {cls!r}).")
+    if cls.from_config.__func__ is not Model.from_config.__func__:
+        return cls.from_config(config, custom_objects=custom_objects)  # the user's own reader
+    return Model.from_config.__func__(cls, config, custom_objects, safe_mode=safe_mode)
