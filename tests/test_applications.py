@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import urllib.error
 
 import numpy as np
 import pytest
@@ -21,6 +23,7 @@ import kfunc_torch
 from kfunc_torch import Input, applications
 from kfunc_torch import layers
 from kfunc_torch.applications import imagenet_utils
+from kfunc_torch.utils import file_utils
 from keras_oracle import requires_keras, run_keras
 
 # How the table below was produced (real Keras 3.15.1, torch backend):
@@ -153,10 +156,16 @@ def test_input_shape_validation_errors():
         applications.VGG16(weights=None, include_top=False, input_tensor=torch.zeros(1, 32, 32, 3))
 
 
-def test_weights_argument(tmp_path):
-    with pytest.raises(ValueError, match="cannot be downloaded in this environment; pass weights=PATH") as e:
+def test_weights_argument(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    monkeypatch.setattr(file_utils, "_download", _offline)
+    with pytest.raises(FileNotFoundError, match="Xception\\(weights='imagenet'\\).*weights=None") as e:
         applications.Xception(weights="imagenet")
-    assert "xception_weights_tf_dim_ordering_tf_kernels.h5" in str(e.value)
+    # Offline and missing: the file, the URL and the folder to put it in.
+    for part in ("xception_weights_tf_dim_ordering_tf_kernels.h5",
+                 "https://storage.googleapis.com/tensorflow/keras-applications/xception/",
+                 os.path.join(str(tmp_path / "keras_home"), "models")):
+        assert part in str(e.value)
     with pytest.raises(ValueError, match="`classes` should be 1000. Received classes=10"):
         applications.ResNet50(weights="imagenet", classes=10)
     with pytest.raises(ValueError, match="path to the weights file.*no_such_file.h5"):
@@ -165,6 +174,44 @@ def test_weights_argument(tmp_path):
     path.write_bytes(b"")
     with pytest.raises(ValueError, match="classifier_activation=relu"):
         applications.MobileNet(weights=str(path), alpha=0.25, input_shape=(128, 128, 3), classifier_activation="relu")
+
+
+def _offline(origin, target):
+    raise urllib.error.URLError("no network in this test")
+
+
+def _write_keras2_weights(path, model):
+    """A Keras 2 weights file as Keras's ImageNet files are laid out, written with h5py directly:
+    root attrs layer_names / backend / keras_version, one group per layer with weight_names."""
+    import h5py
+    with_weights = [l for l in model.layers if l.weights]
+    with h5py.File(path, "w") as f:
+        f.attrs["layer_names"] = [l.name.encode() for l in with_weights]
+        f.attrs["backend"] = b"tensorflow"
+        f.attrs["keras_version"] = b"2.2.4"
+        for layer in with_weights:
+            g = f.create_group(layer.name)
+            names = [f"{layer.name}/{w.name.split('/')[-1].split(':')[0]}:0" for w in layer.weights]
+            g.attrs["weight_names"] = [n.encode() for n in names]
+            for n, value in zip(names, layer.get_weights()):
+                g.create_dataset(n, data=value)
+
+
+def test_imagenet_weights_come_from_the_keras_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(file_utils, "_download", _offline)
+    source = applications.MobileNet(weights=None, alpha=0.25, input_shape=(128, 128, 3), include_top=False)
+    rng = np.random.default_rng(0)
+    source.set_weights([rng.normal(0, 0.1, w.shape).astype("float32") + (1 if "variance" in str(v.name) else 0)
+                        for v, w in zip(source.weights, source.get_weights())])
+    os.makedirs(tmp_path / "models")
+    _write_keras2_weights(str(tmp_path / "models" / "mobilenet_2_5_128_tf_no_top.h5"), source)
+    kfunc_torch.backend.clear_session()
+    model = applications.MobileNet(weights="imagenet", alpha=0.25, input_shape=(128, 128, 3), include_top=False)
+    for a, b in zip(model.get_weights(), source.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    x = rng.uniform(-1, 1, (1, 128, 128, 3)).astype("float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), source.predict(x, verbose=0), rtol=1e-6)
 
 
 def test_weights_path_loads_a_local_file(tmp_path):
@@ -304,6 +351,21 @@ def test_numerics_match_keras_given_keras_weights(keras_results):
     small = applications.efficientnet.EfficientNet(0.5, 0.5, 64, name="efficientnet_small", weights=None,
                                                    input_shape=(64, 64, 3), include_top=False, pooling="avg")
     _check_against_keras(small, res["efficientnet_small"], arrays["x64"])
+
+
+@requires_keras
+def test_imagenet_weights_file_written_by_keras(keras_results, tmp_path, monkeypatch):
+    # Keras's own legacy HDF5 writer, saved under the name Keras's MobileNet looks for.
+    arrays, res = keras_results
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(file_utils, "_download", _offline)
+    os.makedirs(tmp_path / "models")
+    shutil.copy(os.path.join(arrays["dir"], "mobilenet_legacy.h5"), tmp_path / "models" / "mobilenet_2_5_128_tf.h5")
+    model = applications.MobileNet(weights="imagenet", alpha=0.25, input_shape=(128, 128, 3),
+                                   classifier_activation=None)
+    with torch.no_grad():
+        out = model(torch.from_numpy(arrays["x128"])).numpy()
+    np.testing.assert_allclose(out, res["mobilenet"]["out"], atol=1e-4, rtol=1e-4)
 
 
 @requires_keras

@@ -2,8 +2,9 @@
 (``keras.applications``). Each family module also has ``preprocess_input`` and
 ``decode_predictions`` (``applications.xception.preprocess_input``).
 
-Pretrained ImageNet weights cannot be downloaded here: ``weights=None`` builds randomly initialized
-networks, ``weights='/path/to/file.h5'`` loads a local weights file, ``weights='imagenet'`` raises.
+``weights='imagenet'`` loads Keras's own pretrained file (Keras 2 HDF5) from ``~/.keras/models/``
+(or ``$KERAS_HOME/models``) under Keras's file name, downloading it there when it is missing;
+``weights=None`` builds randomly initialized networks, ``weights='/path/to/file.h5'`` loads a local file.
 
 Example::
 

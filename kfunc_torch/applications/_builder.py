@@ -1,6 +1,6 @@
 """What every application constructor does around its network body: check ``weights``, make the
 image input (or adopt ``input_tensor``), add the classifier top or the pooling, wrap the graph in a
-Model and load a local weights file.
+Model and load the weights (a local file, or Keras's ImageNet file from the Keras cache).
 
 Example (inside an application)::
 
@@ -24,13 +24,45 @@ from ..engine.input_layer import Input, InputLayer
 from ..engine.keras_tensor import KerasTensor
 from .imagenet_utils import validate_activation
 
-NO_DOWNLOAD = ("pretrained weights cannot be downloaded in this environment; pass weights=PATH to a local "
-               ".h5/.weights.h5/.keras file you obtained elsewhere")
+# Where Keras publishes each family's ImageNet weights (file names: the stems the applications pass).
+_TF_BASE = "https://storage.googleapis.com/tensorflow/keras-applications/"
+_WEIGHTS_FOLDERS = (("vgg16", _TF_BASE + "vgg16/"), ("vgg19", _TF_BASE + "vgg19/"),
+                    ("xception", _TF_BASE + "xception/"), ("inception_v3", _TF_BASE + "inception_v3/"),
+                    ("resnet", _TF_BASE + "resnet/"), ("mobilenet_v2", _TF_BASE + "mobilenet_v2/"),
+                    ("mobilenet", _TF_BASE + "mobilenet/"), ("densenet", _TF_BASE + "densenet/"),
+                    ("efficientnet", "https://storage.googleapis.com/keras-applications/"))
+
+
+class ImagenetWeights(str):
+    """``'imagenet'`` (it compares equal, so input-shape rules keyed on it still apply) that also
+    carries the local path of the weights file: ``finish_model`` loads ``weights.path``."""
+
+    def __new__(cls, path):
+        obj = super().__new__(cls, "imagenet")
+        obj.path = path
+        return obj
+
+
+def imagenet_weights_file(app_name, file_name):
+    """The weights file in ``~/.keras/models`` (or ``$KERAS_HOME/models``) under Keras's name,
+    downloaded with ``get_file`` when it is missing; offline and missing: an error naming the file,
+    the URL and the folder. Example: ``imagenet_weights_file("VGG16", "vgg16_weights_tf_dim_ordering_tf_kernels.h5")``.
+    """
+    from ..utils.file_utils import get_file
+    base = next(url for prefix, url in _WEIGHTS_FOLDERS if file_name.startswith(prefix))
+    try:
+        return get_file(file_name, base + file_name, cache_subdir="models")
+    except FileNotFoundError as e:
+        raise FileNotFoundError(f"{app_name}(weights='imagenet') needs Keras's pretrained weights file. {e} "
+                                "Or build the network with weights=None (random initialization).") from None
+
+
 _POOLINGS = (None, "avg", "max")
 
 
 def check_weights(weights, include_top, classes, app_name, keras_file_stem, pooling=None, notop_suffix="_notop"):
-    """Validate ``weights``/``classes``/``pooling``; 'imagenet' raises (no network here)."""
+    """Validate ``weights``/``classes``/``pooling``; for 'imagenet', find (or download) Keras's file now,
+    before the network is built, so a missing file fails fast."""
     if pooling not in _POOLINGS:
         raise ValueError(f"{app_name}: unknown pooling={pooling!r}; expected None (4D feature map), 'avg' "
                          "(global average pooling) or 'max' (global max pooling).")
@@ -48,8 +80,7 @@ def check_weights(weights, include_top, classes, app_name, keras_file_stem, pool
             raise ValueError('If using `weights="imagenet"` with `include_top=True`, `classes` should be 1000. '
                              f"Received classes={classes}")
         suffix = ".h5" if include_top else notop_suffix + ".h5"
-        raise ValueError(f"{app_name}(weights='imagenet'): {NO_DOWNLOAD} (Keras names the file "
-                         f"{keras_file_stem}{suffix}), or use weights=None for random initialization.")
+        return ImagenetWeights(imagenet_weights_file(app_name, keras_file_stem + suffix))
     return weights
 
 
@@ -120,5 +151,5 @@ def finish_model(input_tensor, img_input, x, name, weights):
         inputs = inputs[0]
     model = Model(inputs, x, name=name)
     if weights is not None:
-        model.load_weights(weights)
+        model.load_weights(getattr(weights, "path", weights))
     return model
