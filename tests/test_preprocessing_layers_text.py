@@ -199,3 +199,101 @@ def test_lookup_errors_and_symbolic_use():
     model.compile("adam", "mse")
     model.fit(np.array(SDATA * 4), np.zeros((8, 1)), epochs=1, batch_size=3, verbose=0)
     assert model.predict(np.array(SDATA), verbose=0).shape == (2, 1)
+
+
+# ---------------------------------------------------------------- TextVectorization (Keras's docstring and tests)
+from kfunc_torch.layers import TextVectorization  # noqa: E402
+
+CORPUS = ["foo bar", "bar baz", "baz bada boom"]
+
+
+def test_text_vectorization_documented_examples():
+    layer = TextVectorization(max_tokens=5000, output_mode="int", output_sequence_length=4)
+    layer.adapt(CORPUS)
+    assert layer([["foo qux bar"], ["qux baz"]]).tolist() == [[4, 1, 3, 0], [1, 2, 0, 0]]
+    assert "foo" in layer.get_vocabulary()
+    given = TextVectorization(max_tokens=5000, output_sequence_length=4, vocabulary=["earth", "wind", "and", "fire"])
+    assert given.get_vocabulary() == ["", "[UNK]", "earth", "wind", "and", "fire"]
+    gen = TextVectorization()
+    gen.adapt(x for x in [["hello world"], ["foo bar"]])  # a generator of batches
+    assert {"hello", "foo"} <= set(gen.get_vocabulary())
+    inf = TextVectorization()
+    inf.adapt((np.array(["hello"]) for _ in iter(int, 1)), steps=3)
+    assert "hello" in inf.get_vocabulary()
+
+
+def test_standardize_split_ngrams_and_lengths():
+    layer = TextVectorization(vocabulary=["hello", "world", "it's"])
+    # ASCII lower-casing and Keras's punctuation set (the apostrophe included): "It's" -> "its"
+    assert layer(["Hello, WORLD!  it's"]).tolist() == [[2, 3, 1]]
+    assert TextVectorization(standardize=None, vocabulary=["Hi"])(["Hi hi"]).tolist() == [[2, 1]]
+    chars = TextVectorization(split="character", standardize="lower", vocabulary=["a", "b"])
+    assert chars(["Ab c"]).tolist() == [[2, 3, 1, 1]]
+    grams = TextVectorization(ngrams=2, output_mode="count")
+    grams.adapt(["a b c"])
+    vocab = grams.get_vocabulary()
+    assert set(vocab) == {"[UNK]", "a", "b", "c", "a b", "b c"}
+    counts = grams(["a b a b"]).numpy()[0]  # 1-grams a, b, a, b; 2-grams a b, b a (OOV), a b
+    assert counts[vocab.index("a")] == 2 and counts[vocab.index("a b")] == 2 and counts[0] == 1
+    short = TextVectorization(output_sequence_length=2, vocabulary=["x"])
+    assert short(np.array(["x x x", ""])).tolist() == [[2, 2], [0, 0]]
+    ragged_free = TextVectorization(vocabulary=["x"])
+    assert ragged_free(np.array(["x", "x q x"])).tolist() == [[2, 0, 0], [2, 1, 2]]  # padded to the longest
+    custom = TextVectorization(standardize=lambda a: np.char.replace(a.astype(str), "<br />", " "), vocabulary=["a"])
+    assert custom(["a<br />a"]).tolist() == [[2, 2]]
+
+
+def test_multi_hot_count_and_tf_idf():
+    multi = TextVectorization(output_mode="multi_hot")
+    multi.adapt(CORPUS)
+    v = multi.get_vocabulary()
+    assert v[0] == "[UNK]" and "" not in v  # no padding entry outside int mode
+    out = multi(["baz baz zzz"]).numpy()[0]
+    assert out[v.index("baz")] == 1 and out[0] == 1 and out.sum() == 2
+    tfidf = TextVectorization(output_mode="tf_idf")
+    tfidf.adapt(CORPUS)
+    v = tfidf.get_vocabulary()
+    out = tfidf(["baz baz"]).numpy()[0]
+    # idf = log(1 + documents / (1 + documents containing the token)); baz is in 2 of 3
+    assert out[v.index("baz")] == pytest.approx(2 * np.log(1 + 3 / 3), rel=1e-6)
+    assert tfidf(Input((1,), dtype="string")).shape == (None, len(v))
+
+
+def test_text_model_fits_predicts_and_saves(tmp_path):
+    vectorize = TextVectorization(max_tokens=20, output_sequence_length=5)
+    vectorize.adapt(CORPUS)
+    inp = Input((1,), dtype="string")
+    x = vectorize(inp)
+    assert x.shape == (None, 5) and x.dtype == "int64"
+    out = Dense(1, activation="sigmoid")(Flatten()(Embedding(20, 4)(x)))
+    model = Model(inp, out)
+    model.compile("adam", "binary_crossentropy")
+    texts = np.array([["foo bar"], ["bar baz"], ["baz bada boom"], ["foo"]])
+    hist = model.fit(texts, np.array([1.0, 0.0, 0.0, 1.0]), epochs=2, batch_size=2, verbose=0)
+    assert len(hist.history["loss"]) == 2
+    pred = model.predict(texts, verbose=0)
+    assert pred.shape == (4, 1)
+    np.testing.assert_allclose(model.predict(["foo bar", "bar baz", "baz bada boom", "foo"], verbose=0), pred)
+    path = os.path.join(tmp_path, "text.keras")
+    model.save(path)
+    loaded = kfunc_torch.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict(texts, verbose=0), pred, atol=1e-6)
+    assert loaded.layers[1].get_vocabulary() == vectorize.get_vocabulary()
+
+
+def test_text_vectorization_config_and_errors():
+    layer = TextVectorization(max_tokens=10, ngrams=(1, 3), output_sequence_length=7, vocabulary=["a", "b"])
+    cfg = layer.get_config()
+    for key in ("max_tokens", "standardize", "split", "ngrams", "output_mode", "output_sequence_length",
+                "pad_to_max_tokens", "sparse", "ragged", "vocabulary", "idf_weights", "encoding", "vocabulary_size"):
+        assert key in cfg, key  # Keras 3.15's TextVectorization.get_config keys
+    clone = TextVectorization.from_config({**cfg, "ngrams": [1, 3]})  # JSON turns the tuple into a list
+    assert clone(["a b"]).tolist() == layer(["a b"]).tolist()
+    with pytest.raises(ValueError, match="output_sequence_length"):
+        TextVectorization(output_mode="count", output_sequence_length=3)
+    with pytest.raises(ValueError, match="standardize"):
+        TextVectorization(standardize="upper")
+    with pytest.raises(ValueError, match="ragged"):
+        TextVectorization(ragged=True)
+    with pytest.raises(ValueError, match="shape"):
+        TextVectorization(vocabulary=["a"])(np.array([["a", "b"]]))

@@ -6,6 +6,7 @@
 | ``image`` (+ ``_image_ops``: resize, affine sampling) | Resizing, CenterCrop |
 | ``category`` (+ ``_hash``: FarmHash64, SipHash-2-4) | CategoryEncoding, Hashing |
 | ``lookup`` | StringLookup, IntegerLookup |
+| ``text_vectorization`` | TextVectorization |
 | ``image_random`` | RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomCrop, RandomBrightness |
 
 Shared: ``_base`` (inputs as arrays/lists/strings, adapt batches, seeds), ``_encoding`` (one_hot/multi_hot/count).
@@ -15,3 +16,4 @@ from .image import *  # noqa: F401,F403
 from .image_random import *  # noqa: F401,F403
 from .category import *  # noqa: F401,F403
 from .lookup import *  # noqa: F401,F403
+from .text_vectorization import *  # noqa: F401,F403
