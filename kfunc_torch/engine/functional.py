@@ -326,12 +326,13 @@ class Model(Trainer, Layer):
                             **kwargs)
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                show_trainable=False, style=None, layer_range=None):
-        """Print the Keras summary table (style 'keras2', 'tf2' or 'keras3'; default from compat)."""
+                show_trainable=False, style=None, layer_range=None, show_mult_adds=False):
+        """Print the Keras summary table (style 'keras2', 'tf2' or 'keras3'; default from compat);
+        ``show_mult_adds=True`` adds torchinfo's mult-adds and memory estimates below it."""
         from ..summary import print_summary
         return print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                              expand_nested=expand_nested, show_trainable=show_trainable, style=style,
-                             layer_range=layer_range)
+                             layer_range=layer_range, show_mult_adds=show_mult_adds)
 
     def _saveable_children(self):
         # A graph's layers are saved under "layers", keyed and matched as Keras 3 does; a subclassed

@@ -21,12 +21,13 @@ from ..progbar import print_msg
 from .box import render_box
 from .classic import render_classic
 from .collect import collect
+from .torch_stats import mult_adds_lines
 
 STYLES = tuple(SUMMARY_STYLES)
 
 
 def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                  show_trainable=False, style=None, layer_range=None) -> None:
+                  show_trainable=False, style=None, layer_range=None, show_mult_adds=False) -> None:
     """Print ``model``'s summary table.
 
     keras2 and tf2 call ``print_fn`` once per line; keras3, like Keras 3, calls it once with the
@@ -35,20 +36,24 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     Example::
 
         >>> print_summary(model, style="keras3", line_length=100)
+        >>> print_summary(model, show_mult_adds=True)   # + torchinfo's mult-adds and memory (torch_stats.py)
     """
     style = summary_style(style)  # the current generation's when None
     if positions is not None and len(positions) != (3 if _is_seq(model) else 4):
         raise ValueError(f"positions must give one column end per column ({3 if _is_seq(model) else 4} for this "
                          f"model); received {list(positions)}.")
     info = collect(model, style, expand_nested=expand_nested, layer_range=layer_range)
+    extra = mult_adds_lines(model) if show_mult_adds else []  # before printing: a failure prints nothing
     if style.box:
         text = render_box(info, line_length, positions, show_trainable)
         if print_fn is None:
             print_msg(text, end="")
         else:
             print_fn(text)
-        return
-    render_classic(info, style, line_length, positions, show_trainable, print_fn or print_msg)
+    else:
+        render_classic(info, style, line_length, positions, show_trainable, print_fn or print_msg)
+    for line in extra:
+        (print_fn or print_msg)(line)
 
 
 def _is_seq(model) -> bool:
