@@ -17,6 +17,7 @@ import torch
 from ...engine.layer import Layer
 from .arguments import GATE_ARGS, WEIGHT_ARGS, add_gate_weights, args_config, check_size, set_args
 from .base import forget_bias_initializer
+from .gates import gru_reset_after, gru_reset_before, lstm_gates
 
 __all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell"]
 
@@ -215,10 +216,7 @@ class LSTMCell(_KerasCell):
         z = _project(inputs, self.kernel, dp, 4) + _project(h_prev, self.recurrent_kernel, rdp, 4)
         if self.bias is not None:
             z = z + self.bias
-        i, f, g, o = z.chunk(4, 1)
-        ra, act = self.recurrent_activation, self.activation
-        c = ra(f) * c_prev + ra(i) * act(g)
-        h = ra(o) * act(c)
+        h, c = lstm_gates(z, c_prev, self.activation, self.recurrent_activation)
         return h, [h, c]
 
     def get_config(self):
@@ -254,7 +252,6 @@ class GRUCell(_KerasCell):
 
     def call(self, inputs, states, training=None):
         h_prev = states[0] if _is_nested(states) else states
-        u = self.units
         dp, rdp = self._masks(inputs, h_prev, training)
         in_bias = rec_bias = None
         if self.bias is not None:
@@ -262,22 +259,15 @@ class GRUCell(_KerasCell):
         xp = _project(inputs, self.kernel, dp, 3)
         if in_bias is not None:
             xp = xp + in_bias
-        xz, xr, xh = xp.split(u, 1)
         ra, act = self.recurrent_activation, self.activation
         if self.reset_after:
             rec = _project(h_prev, self.recurrent_kernel, rdp, 3)
             if rec_bias is not None:
                 rec = rec + rec_bias
-            rz, rr, rh = rec.split(u, 1)
-            z, r = ra(xz + rz), ra(xr + rr)
-            hh = act(xh + r * rh)
+            h = gru_reset_after(xp, rec, h_prev, act, ra)
         else:
-            rk = self.recurrent_kernel
             hz, hr, hh_in = (h_prev if _part(rdp, k) is None else h_prev * _part(rdp, k) for k in range(3))
-            z = ra(xz + torch.matmul(hz, rk[:, :u]))
-            r = ra(xr + torch.matmul(hr, rk[:, u:2 * u]))
-            hh = act(xh + torch.matmul(r * hh_in, rk[:, 2 * u:]))
-        h = z * h_prev + (1 - z) * hh
+            h = gru_reset_before(xp, hz, hr, hh_in, h_prev, self.recurrent_kernel, act, ra)
         return h, ([h] if _is_nested(states) else h)
 
     def get_config(self):

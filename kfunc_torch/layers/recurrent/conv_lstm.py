@@ -47,6 +47,7 @@ from ...engine.layer import Layer
 from .. import _spatial as sp
 from .arguments import GATE_ARGS, add_gate_weights, args_config, check_rates, check_size, set_args, unpack_call
 from .base import forget_bias_initializer
+from .gates import lstm_gates
 from .states import StatefulMixin
 
 __all__ = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
@@ -253,9 +254,7 @@ class _ConvLSTM(StatefulMixin, Layer):
             if rfpad is not None:
                 h_in = F.pad(h_in, rfpad)
             z = zx[:, t] + self._op(h_in, w_rec, None, 1, rpad, 1, rgroups)
-            i, f, g, o = z.chunk(4, 1)
-            c_new = ra(f) * c + ra(i) * act(g)
-            h_new = ra(o) * act(c_new)
+            h_new, c_new = lstm_gates(z, c, act, ra)
             if mask is None:
                 h, c = h_new, c_new
                 out = h_new

@@ -17,6 +17,7 @@ import torch
 
 from ... import activations as _activations
 from .base import RNNBase, forget_bias_initializer
+from .gates import gru_reset_after, gru_reset_before, lstm_gates
 
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
 
@@ -72,13 +73,8 @@ class LSTM(RNNBase):
         return out, [h[0], c[0]]
 
     def _step(self, xp_t, states, h_in):
-        h_prev, c_prev = states
-        z = xp_t + torch.matmul(h_in, self.recurrent_kernel)
-        i, f, g, o = z.chunk(4, 1)
-        ra = self.recurrent_activation
-        c = ra(f) * c_prev + ra(i) * self.activation(g)
-        h = ra(o) * self.activation(c)
-        return [h, c]
+        z = torch.addmm(xp_t, h_in, self.recurrent_kernel)
+        return list(lstm_gates(z, states[1], self.activation, self.recurrent_activation))
 
     def get_config(self):
         return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
@@ -132,22 +128,12 @@ class GRU(RNNBase):
         return out, [h[0]]
 
     def _step(self, xp_t, states, h_in):
-        h_prev = states[0]
-        u = self.units
-        ra, act = self.recurrent_activation, self.activation
-        xz, xr, xh = xp_t.split(u, 1)
+        act, ra = self.activation, self.recurrent_activation
         if self.reset_after:
-            rec = torch.matmul(h_in, self.recurrent_kernel)
-            if self.bias is not None:
-                rec = rec + self.bias[1]
-            rz, rr, rh = rec.split(u, 1)
-            z, r = ra(xz + rz), ra(xr + rr)
-            hh = act(xh + r * rh)
-        else:
-            rzr = torch.matmul(h_in, self.recurrent_kernel[:, :2 * u])
-            z, r = ra(xz + rzr[:, :u]), ra(xr + rzr[:, u:])
-            hh = act(xh + torch.matmul(r * h_in, self.recurrent_kernel[:, 2 * u:]))
-        return [z * h_prev + (1 - z) * hh]
+            rec = torch.matmul(h_in, self.recurrent_kernel) if self.bias is None else \
+                torch.addmm(self.bias[1], h_in, self.recurrent_kernel)
+            return [gru_reset_after(xp_t, rec, states[0], act, ra)]
+        return [gru_reset_before(xp_t, h_in, h_in, h_in, states[0], self.recurrent_kernel, act, ra)]
 
     def get_config(self):
         return {**super().get_config(), "reset_after": self.reset_after}
@@ -189,7 +175,7 @@ class SimpleRNN(RNNBase):
         return out, [h[0]]
 
     def _step(self, xp_t, states, h_in):
-        return [self.activation(xp_t + torch.matmul(h_in, self.recurrent_kernel))]
+        return [self.activation(torch.addmm(xp_t, h_in, self.recurrent_kernel))]
 
     def get_config(self):
         config = super().get_config()
