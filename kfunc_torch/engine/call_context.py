@@ -19,7 +19,29 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+import weakref
 
+class _State:
+    inferring = False  # shape inference is running call() on stand-in tensors
+
+
+STATE = _State()
+# Layers holding losses that add_loss() received during their last call: id -> weak reference (a
+# layer that is gone takes its losses with it). A plain dict, so that `if loss_owners:` in every
+# layer call costs what an empty-dict test costs.
+loss_owners: dict = {}
+
+
+def add_loss_owner(layer) -> None:
+    loss_owners[id(layer)] = weakref.ref(layer, lambda _, key=id(layer): loss_owners.pop(key, None))
+
+
+def discard_loss_owner(layer) -> None:
+    loss_owners.pop(id(layer), None)
+
+
+def live_loss_owners() -> list:
+    return [o for o in (r() for r in list(loss_owners.values())) if o is not None]
 _training: ContextVar = ContextVar("kfunc_torch_training", default=None)
 _scopes: list = []  # names of the layers whose first call (build) is running, outermost first
 
@@ -62,3 +84,13 @@ def weight_path(layer_name: str, name: str) -> str:
     """``outer/.../layer_name/name`` for a weight that layer ``layer_name`` creates now."""
     scopes = _scopes if _scopes and _scopes[-1] == layer_name else _scopes + [layer_name]
     return "/".join(scopes + [name])
+
+
+@contextmanager
+def inferring():
+    """Shape inference runs call() on stand-ins inside this block: add_loss/add_metric ignore them."""
+    was, STATE.inferring = STATE.inferring, True
+    try:
+        yield
+    finally:
+        STATE.inferring = was

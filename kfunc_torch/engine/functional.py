@@ -216,6 +216,8 @@ class Model(Trainer, Layer):
                 call_context.reset_training(token)
 
     def _forward(self, args, training):
+        if call_context.loss_owners:  # a new pass: the losses its layers added last time are stale
+            self._clear_call_losses()
         if self._activity_layers:
             for layer in self._activity_layers:  # the previous call's activity losses are stale
                 layer._activity_losses.clear()
@@ -232,7 +234,41 @@ class Model(Trainer, Layer):
             if clear is None:
                 raise
             raise clear from e
+        n_extra = self.__dict__.get("_n_symbolic_extras")
+        if n_extra:  # model.add_loss/add_metric tensors ride along as extra outputs of the plan
+            outs, extras = outs[:-n_extra], outs[-n_extra:]
+            self._record_symbolic_extras(extras)
         return self._pack_outputs(outs)
+
+    # ------------------------------------------------------------------ model.add_loss(symbolic tensor)
+    def _add_symbolic_loss(self, tensor) -> None:
+        """Keras 2's ``model.add_loss(expression of the model's tensors)``: computed on every pass."""
+        self.__dict__.setdefault("_symbolic_losses", []).append(tensor)
+        self._rebuild_with_extras()
+
+    def _add_symbolic_metric(self, tensor, name) -> None:
+        if name is None:
+            raise ValueError("add_metric() needs a name= for the metric it adds.")
+        self.__dict__.setdefault("_symbolic_metrics", []).append((tensor, name))
+        self._rebuild_with_extras()
+
+    def _rebuild_with_extras(self) -> None:
+        if not self._is_graph_network:
+            raise ValueError(f"Model {self.name!r}: add_loss()/add_metric() with a symbolic tensor needs a "
+                             "functional model (Model(inputs, outputs)); in a subclassed model, add the "
+                             "loss computed in call().")
+        extras = list(self.__dict__.get("_symbolic_losses", [])) + \
+            [t for t, _ in self.__dict__.get("_symbolic_metrics", [])]
+        # The plan computes the extras too (a tensor that needs other inputs raises here, naming them).
+        self._plan = GraphPlan(self.inputs, list(self.outputs) + extras, self.name)
+        self._n_symbolic_extras = len(extras)
+
+    def _record_symbolic_extras(self, extras) -> None:
+        n_loss = len(self.__dict__.get("_symbolic_losses", ()))
+        for value in extras[:n_loss]:
+            self.add_loss(value if value.dim() == 0 else value.sum())  # Keras sums a non-scalar loss
+        for value, (_, name) in zip(extras[n_loss:], self.__dict__.get("_symbolic_metrics", ())):
+            self.add_metric(value, name=name)
 
     def call(self, inputs, training=None, mask=None):
         if not self._is_graph_network:

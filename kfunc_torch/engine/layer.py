@@ -34,6 +34,7 @@ from .input_spec import assert_input_compatibility
 from .keras_tensor import KerasTensor, Shape, dtype_name, to_torch_dtype
 from .node import Node
 from . import call_context
+from .losses_api import LossAPI
 from .node_api import NodeAPI
 from .shape_inference import MetaInference
 from .variable import Variable
@@ -61,7 +62,7 @@ class WeightLayout:
         self.from_keras = from_keras
 
 
-class Layer(NodeAPI, MetaInference, nn.Module):
+class Layer(NodeAPI, MetaInference, LossAPI, nn.Module):
     """Base class of every kfunc_torch layer (and of Model)."""
 
     supports_masking = False  # a class default, so reading it never falls through to __getattr__
@@ -353,39 +354,6 @@ class Layer(NodeAPI, MetaInference, nn.Module):
                              "Call it on an input (or call build(input_shape)) first.")
         return int(sum(w.numel() for w in self.weights))
 
-    # ------------------------------------------------------------------ losses
-    def add_loss(self, loss) -> None:
-        """Add a loss tensor (or a zero-argument callable) that training adds to the main loss."""
-        self._layer_losses.append(loss)
-
-    @property
-    def losses(self) -> list[torch.Tensor]:
-        """Regularization losses of this layer and its sublayers, computed from current weights."""
-        out = []
-        for layer in self._flatten_layers():
-            for attr, reg in layer._regularizers:
-                out.append(reg(getattr(layer, attr)))
-            for loss in layer._layer_losses:
-                out.append(loss() if callable(loss) else loss)
-            out.extend(layer._activity_losses)
-        return out
-
-    @property
-    def _activity_layers(self) -> list["Layer"]:
-        """This layer and its sublayers that have an activity regularizer (cached; usually empty)."""
-        if not self._modules:  # a leaf layer: no walk, nothing to cache
-            return (self,) if self.activity_regularizer is not None else ()
-        cached = self.__dict__.get("_activity_layers_cache")
-        if cached is None or cached[0] != len(self._modules):
-            found = [l for l in self._flatten_layers() if l.activity_regularizer is not None]
-            cached = (len(self._modules), found)
-            object.__setattr__(self, "_activity_layers_cache", cached)
-        return cached[1]
-
-    def _has_losses(self) -> bool:
-        return any(layer._regularizers or layer._layer_losses or layer.activity_regularizer is not None
-                   for layer in self._flatten_layers())
-
     # ------------------------------------------------------------------ build / call
     def build(self, input_shape) -> None:
         """Create the weights for ``input_shape`` (a tuple with None for the batch dimension)."""
@@ -432,6 +400,8 @@ class Layer(NodeAPI, MetaInference, nn.Module):
     def __call__(self, *args, **kwargs):
         if not self.built and not self.__dict__.get("_in_first_call"):
             return self._first_call(args, kwargs)
+        if call_context.loss_owners:  # losses added by the previous call of this layer are stale
+            self._clear_call_losses()
         if self._activity_layers:
             for layer in self._activity_layers:  # losses of the previous call are stale
                 layer._activity_losses.clear()

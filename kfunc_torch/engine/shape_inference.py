@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 from torch.utils import _pytree as pytree
 
+from . import call_context
 from .keras_tensor import KerasTensor
 
 # Stand-in sizes for unknown (None) dimensions.
@@ -61,10 +62,12 @@ class MetaInference:
         results = []
         for fill in (_META_FILLS if has_unknown else _META_FILLS[:1]):
             try:
-                out = self._run_on_meta(*self._meta_values(args, kwargs, fill))
-            except Exception as meta_error:
+                with call_context.inferring():
+                    out = self._run_on_meta(*self._meta_values(args, kwargs, fill))
+            except Exception:
                 try:
-                    out = self._run_on_zeros(args, kwargs, fill)
+                    with call_context.inferring():
+                        out = self._run_on_zeros(args, kwargs, fill)
                 except Exception as e:  # the user's layer failed on these shapes: say which layer and shapes
                     shapes = [x.shape for x in pytree.tree_leaves((args, kwargs)) if isinstance(x, KerasTensor)]
                     raise type(e)(f'Layer "{self.name}" ({type(self).__name__}) failed when called on inputs of '

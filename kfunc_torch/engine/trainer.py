@@ -29,6 +29,8 @@ from ..legacy.generators import GeneratorMethods
 from . import data_adapter as _data
 from . import jit as _jit
 from .compile_utils import CompiledLoss, compile_metrics
+from . import call_context
+from .losses_api import added_metrics_of, call_losses_in
 from .custom_steps import CompileMetrics, StepAPI, pack_data, uses_custom_steps
 from .layer import _CPU
 
@@ -103,7 +105,8 @@ class Trainer(GeneratorMethods, StepAPI):
         names = ["loss"]
         if self._compiled_loss.multi:
             names += [e.key for e in self._compiled_loss.entries]
-        return names + [e.key for e in self._metric_entries]
+        added = [m.name for m in added_metrics_of(getattr(self, "_all_layers", ()))]  # Keras 2's add_metric
+        return names + [e.key for e in self._metric_entries] + added
 
     def _assert_compiled(self, what):
         if not self.compiled:
@@ -126,6 +129,8 @@ class Trainer(GeneratorMethods, StepAPI):
         layers = self._flatten_layers()
         self._reg_terms = [(l, a, r) for l in layers for a, r in l._regularizers]
         self._extra_losses = [x for l in layers for x in l._layer_losses]
+        self._layer_ids = {id(l) for l in layers}  # whose add_loss() call losses count in this model
+        self._all_layers = layers
         self._activity_terms = [l for l in layers if l.activity_regularizer is not None]
         self._constraint_terms = [(l, a, c) for l in layers for a, c in l._constraints.items() if c is not None]
         self._scaler = _mp.make_grad_scaler(device)
@@ -175,13 +180,16 @@ class Trainer(GeneratorMethods, StepAPI):
             parts.append(value)
             term = value if e.weight == 1.0 else value * e.weight
             total = term if total is None else total + term
-        for layer, attr, reg in self._reg_terms:
-            total = total + reg(getattr(layer, attr))
-        for extra in self._extra_losses:
-            total = total + (extra() if callable(extra) else extra)
+        extra = [reg(getattr(layer, attr)) for layer, attr, reg in self._reg_terms]
+        extra += [x() if callable(x) else x for x in self._extra_losses]
         for layer in self._activity_terms:  # recorded by this forward pass (Layer.forward)
-            for value in layer._activity_losses:
-                total = total + value
+            extra += layer._activity_losses
+        for value in extra:
+            total = value if total is None else total + value
+        if call_context.loss_owners:  # add_loss() in a layer's call during this pass
+            for value in call_losses_in(self._layer_ids):
+                value = value if value.dim() == 0 else value.sum()
+                total = value if total is None else total + value
         if total is None:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`, or add losses "
                              "with add_loss() in a layer's call().")
@@ -196,6 +204,8 @@ class Trainer(GeneratorMethods, StepAPI):
             with _mp.autocast_context(self._autocast_device):
                 outs, total, parts = self._loss_fn(xs, ys, sws)
         opt.zero_grad(set_to_none=True)
+        if not total.requires_grad:  # nothing to train (Keras skips the update when no weight is trainable)
+            return outs, total, parts
         if self._scaler is not None:
             self._scaler.scale(total).backward()
             self._scaler.step(opt)
@@ -216,6 +226,8 @@ class Trainer(GeneratorMethods, StepAPI):
             self._step_logs = None
             self.reset_metrics()  # Keras: every metric in model.metrics, at each epoch and evaluate
             return
+        for m in added_metrics_of(getattr(self, "_all_layers", ())):
+            m.reset_state()
         # [total, per-output losses...] weighted by batch size, summed on the device.
         self._loss_sum = None
         self._loss_count = 0
@@ -261,6 +273,8 @@ class Trainer(GeneratorMethods, StepAPI):
             # A metric with several values (Precision(thresholds=[0.3, 0.5])) logs an array, as in Keras.
             logs[prefix + e.key] = flat[at] if n == 1 else np.array(flat[at:at + n], dtype=np.float32)
             at += n
+        for m in added_metrics_of(getattr(self, "_all_layers", ())):  # Keras 2's add_metric()
+            logs[prefix + m.name] = float(m.result())
         return logs
 
     # ================================================================== fit
