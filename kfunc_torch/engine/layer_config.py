@@ -61,7 +61,7 @@ def json_ready(value):
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     # An object inside a config (a layer held by a custom layer, a regularizer object): Keras 3's entry.
-    from .serialization import serialize_keras_object
+    from ..saving.serialization import serialize_keras_object
     return json_ready(serialize_keras_object(value))
 
 

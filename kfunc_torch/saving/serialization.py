@@ -79,10 +79,10 @@ def serialize_keras_object(obj):
     if isinstance(obj, (np.ndarray, np.generic)):
         return obj.item()
     if isinstance(obj, Layer):
-        from .layer_config import serialize_layer
+        from ..engine.layer_config import serialize_layer
         return serialize_layer(obj)
     if isinstance(obj, types.FunctionType) and obj.__name__ == "<lambda>":
-        from .lambda_code import serialize_function
+        from ..engine.lambda_code import serialize_function
         return serialize_function(obj)
     if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)) or (isinstance(obj, type)
                                                                              and not hasattr(obj, "get_config")):
@@ -172,13 +172,13 @@ def _special(class_name, inner, custom_objects, safe_mode):
     if class_name == "__slice__":
         return slice(*(deserialize_keras_object(inner[k], custom_objects, safe_mode) for k in ("start", "stop", "step")))
     if class_name == "__lambda__":
-        from .lambda_code import deserialize_function
+        from ..engine.lambda_code import deserialize_function
         return deserialize_function({"class_name": class_name, "config": inner}, safe_mode, custom_objects)
     return _NOT_SPECIAL
 
 
 def _layer(config, custom_objects, safe_mode):
-    from .layer_config import deserialize_layer
+    from ..engine.layer_config import deserialize_layer
     layer = deserialize_layer(config, custom_objects, safe_mode)
     shape = (config.get("build_config") or {}).get("input_shape")
     if shape is not None and not getattr(layer, "built", True):
