@@ -64,6 +64,13 @@ class RandomImageLayer(ImageLayer):
         self.seed = seed
         self._generator = make_generator(seed)
 
+    def build(self, input_shape):
+        # Refused when the graph is built, not on the first batch (a symbolic call does not run `call`).
+        if len(input_shape) not in (3, 4):
+            raise ValueError(f"{type(self).__name__} takes images of rank 4 (batch, height, width, channels) or 3; "
+                             f"received an input of shape {tuple(input_shape)}.")
+        super().build(input_shape)
+
     def _uniform(self, shape, low, high, device) -> torch.Tensor:
         # Drawn on the CPU (the generator lives there); a few numbers per batch, moved without a sync.
         u = torch.rand(tuple(shape), generator=self._generator)

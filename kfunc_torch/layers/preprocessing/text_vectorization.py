@@ -184,6 +184,10 @@ class TextVectorization(PreprocessingLayer):
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
+        if self._split is not None and len(input_shape) > 1 and input_shape[-1] != 1:
+            # Refused when the graph is built (the same rule as _tokenize applies to data).
+            raise ValueError("TextVectorization splits strings, so its input must be a batch of strings of shape "
+                             f"(batch,) or (batch, 1); received an input of shape {input_shape}.")
         batch = input_shape[0] if input_shape else None
         if self._output_mode == "int":
             return (batch, self._output_sequence_length)
