@@ -2,7 +2,8 @@
 
 Modules: ``cells.py`` (SimpleRNNCell, LSTMCell, GRUCell), ``rnn.py`` (RNN, StackedRNNCells),
 ``layers.py`` (SimpleRNN, LSTM, GRU), ``base.py`` (what those layers share), ``conv_lstm.py``
-(ConvLSTM1D/2D/3D).
+(ConvLSTM1D/2D/3D); shared by all of them: ``arguments.py`` (Keras arguments and weights),
+``gates.py`` (the LSTM/GRU gate arithmetic), ``states.py`` (stateful layers' ``states``).
 
 Example::
 
