@@ -214,3 +214,12 @@ def test_clear_errors():
         L.RandomFlip("diagonal")
     with pytest.raises(ValueError, match="rank"):
         L.RandomFlip()(torch.zeros(3, 4), training=True)
+
+
+def test_tf2_experimental_preprocessing_path():
+    from kfunc_torch.layers.experimental import preprocessing
+    assert preprocessing.RandomFlip is L.RandomFlip and preprocessing.TextVectorization is L.TextVectorization
+    kfunc_torch.alias_keras()
+    import importlib
+    mod = importlib.import_module("keras.layers.experimental.preprocessing")
+    assert mod.Normalization is L.Normalization

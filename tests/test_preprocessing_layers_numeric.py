@@ -235,3 +235,55 @@ def test_category_encoding_errors():
         CategoryEncoding(3, output_mode="tf_idf")
     with pytest.raises(ValueError, match="count_weights"):
         CategoryEncoding(3)(np.array([[1]]), count_weights=np.array([[1.0]]))
+
+
+@requires_keras
+def test_models_saved_by_keras_load_here(tmp_path):
+    """Keras 3 saves models holding preprocessing layers (adapted Normalization weights included);
+    load_model here rebuilds them and predicts what Keras predicted."""
+    res = run_keras("""
+import keras
+from keras import layers as L
+norm = L.Normalization()
+norm.adapt(inputs["X"])
+m1 = keras.Sequential([keras.Input((3,)), norm, L.Discretization(bin_boundaries=[-1.0, 0.0, 1.0]),
+                       L.CategoryEncoding(4, output_mode="one_hot"), L.Flatten(), L.Dense(2)])
+m1.save(inputs["dir"] + "/m1.keras")
+inp = keras.Input((4, 5, 3))
+x = L.Rescaling(1 / 255.0)(inp)
+x = L.RandomFlip("horizontal")(x)
+x = L.RandomRotation(0.1)(x)
+x = L.Resizing(6, 6)(x)
+x = L.CenterCrop(4, 4)(x)
+x = L.Normalization(mean=0.5, variance=0.25)(x)
+m2 = keras.Model(inp, L.Dense(1)(L.Flatten()(x)))
+m2.save(inputs["dir"] + "/m2.keras")
+result["p1"] = m1.predict(inputs["X"], verbose=0)
+result["p2"] = m2.predict(inputs["IMG"], verbose=0)
+""", {"X": X, "IMG": IMG, "dir": str(tmp_path)})
+    m1 = kfunc_torch.models.load_model(os.path.join(tmp_path, "m1.keras"))
+    np.testing.assert_allclose(m1.predict(X, verbose=0), res["p1"], atol=1e-5, rtol=1e-5)
+    m2 = kfunc_torch.models.load_model(os.path.join(tmp_path, "m2.keras"))
+    np.testing.assert_allclose(m2.predict(IMG, verbose=0), res["p2"], atol=1e-4, rtol=1e-5)
+
+
+@requires_keras
+def test_models_saved_here_load_in_keras(tmp_path):
+    norm = Normalization()
+    norm.adapt(X)
+    m1 = kfunc_torch.Sequential([Input((3,)), norm, kfunc_torch.layers.Discretization(bin_boundaries=[-1.0, 0.0, 1.0]),
+                                 kfunc_torch.layers.CategoryEncoding(4, output_mode="one_hot"),
+                                 kfunc_torch.layers.Flatten(), Dense(2)])
+    inp = Input((4, 5, 3))
+    L = kfunc_torch.layers
+    x = L.CenterCrop(3, 3)(L.Resizing(6, 6)(L.RandomZoom(0.2)(L.Rescaling(1 / 255.0)(inp))))
+    m2 = Model(inp, Dense(1)(L.Flatten()(x)))
+    m1.save(os.path.join(tmp_path, "m1.keras"))
+    m2.save(os.path.join(tmp_path, "m2.keras"))
+    res = run_keras("""
+import keras
+result["p1"] = keras.models.load_model(inputs["dir"] + "/m1.keras").predict(inputs["X"], verbose=0)
+result["p2"] = keras.models.load_model(inputs["dir"] + "/m2.keras").predict(inputs["IMG"], verbose=0)
+""", {"X": X, "IMG": IMG, "dir": str(tmp_path)})
+    np.testing.assert_allclose(res["p1"], m1.predict(X, verbose=0), atol=1e-5, rtol=1e-5)
+    np.testing.assert_allclose(res["p2"], m2.predict(IMG, verbose=0), atol=1e-4, rtol=1e-5)

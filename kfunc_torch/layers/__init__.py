@@ -19,6 +19,7 @@ from .recurrent import *       # noqa: F401,F403  RNN, cells, SimpleRNN, LSTM, G
 from .wrappers import *        # noqa: F401,F403  Bidirectional, TimeDistributed
 from .attention import *       # noqa: F401,F403
 from .preprocessing import *  # noqa: F401,F403  Normalization, Rescaling, Resizing, StringLookup, ...
+from . import experimental     # noqa: F401  keras.layers.experimental.preprocessing (TF 2.2-2.5 spelling)
 from .legacy import *          # noqa: F401,F403  Keras 1 names (merge, Convolution2D, ...)
 
 from ..engine import registry as _registry

@@ -17,3 +17,7 @@ from .image_random import *  # noqa: F401,F403
 from .category import *  # noqa: F401,F403
 from .lookup import *  # noqa: F401,F403
 from .text_vectorization import *  # noqa: F401,F403
+
+from . import category, image, image_random, lookup, numerical, text_vectorization
+
+__all__ = [n for m in (numerical, image, image_random, category, lookup, text_vectorization) for n in m.__all__]

@@ -346,7 +346,9 @@ class StringLookup(IndexLookup):
                          salt=salt, **kwargs)
 
     def get_config(self):
-        return {**super().get_config(), "encoding": self.encoding}
+        config = {**super().get_config(), "encoding": self.encoding}
+        del config["vocabulary_dtype"]  # strings have one dtype; Keras's StringLookup config leaves it out
+        return config
 
 
 class IntegerLookup(IndexLookup):

@@ -256,8 +256,10 @@ class Discretization(PreprocessingLayer):
         return _encoding.encoded_shape(input_shape, self.output_mode, self._depth())
 
     def get_config(self):
-        return {**super().get_config(), "bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins,
-                "epsilon": self.epsilon, "output_mode": self.output_mode, "sparse": self.sparse}
+        config = {**super().get_config(), "bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins,
+                  "epsilon": self.epsilon, "output_mode": self.output_mode, "sparse": self.sparse}
+        config.pop("trainable")  # Keras's Discretization takes no `trainable`: its config must not carry one
+        return config
 
     @classmethod
     def from_config(cls, config):
