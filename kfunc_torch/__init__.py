@@ -9,9 +9,9 @@ Example::
     >>> model = Model(inputs, outputs)       # a torch.nn.Module
     >>> model.summary()
 """
-from . import (activations, applications, backend, callbacks, config, constraints, datasets, initializers, layers,
-               losses, metrics, mixed_precision, models, ops, optimizers, preprocessing, random, regularizers, saving,
-               utils)
+from . import (activations, applications, backend, callbacks, config, constraints, datasets, distribution,
+               initializers, layers, losses, metrics, mixed_precision, models, ops, optimizers, preprocessing, random,
+               regularizers, saving, utils)
 from .generations import get_compat, set_compat
 from .engine.input_layer import Input, InputLayer
 from .engine.keras_tensor import KerasTensor

@@ -60,6 +60,8 @@ def test_two_ranks_run_as_a_group(runs):
     single, ranks, _ = runs
     assert single["world"] == 1
     assert sorted(ranks) == [0, 1] and all(r["world"] == 2 for r in ranks.values())
+    assert single["distribution"].startswith("DataParallel(processes=1")
+    assert all(r["distribution"].startswith("DataParallel(processes=2") for r in ranks.values())
 
 
 def test_history_equals_one_process_on_the_global_batch(runs):
@@ -159,3 +161,19 @@ def test_example_script_runs_under_torchrun(tmp_path):
     assert p.returncode == 0, p.stderr[-4000:]
     assert p.stdout.count("2 process(es): loss") == 1 and p.stdout.count("Epoch 3/3") == 1  # rank 0 alone prints
     assert os.listdir(tmp_path / "checkpoints") == ["model.keras"]
+
+
+def test_keras_distribution_names_in_one_process():
+    import kfunc_torch as K
+    dist = K.distribution
+    assert dist.list_devices("cpu") == ["cpu:0"] and dist.distribution() is None
+    dp = dist.DataParallel()
+    dist.set_distribution(dp)
+    try:
+        assert dist.distribution() is dp and dp.num_processes == 1 and dp.process_id == 0
+    finally:
+        dist.set_distribution(None)
+    with pytest.raises(ValueError, match="torchrun --nproc_per_node 2"):
+        dist.DataParallel(devices=["cuda:0", "cuda:1"])
+    with pytest.raises(ValueError, match="supports DataParallel"):
+        dist.set_distribution(object())
