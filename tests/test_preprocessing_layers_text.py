@@ -298,3 +298,24 @@ def test_text_vectorization_config_and_errors():
         TextVectorization(ragged=True)
     with pytest.raises(ValueError, match="shape"):
         TextVectorization(vocabulary=["a"])(np.array([["a", "b"]]))
+
+
+def test_adapt_and_end_to_end_model_on_text_dataset_from_directory(tmp_path):
+    """The keras.io text-classification flow: adapt on ds.map(lambda x, y: x), then a string-input model
+    evaluates and predicts on the raw (texts, labels) dataset."""
+    for label, texts in (("neg", ["a bad film", "bad, bad!"]), ("pos", ["a good film", "so good"])):
+        os.makedirs(tmp_path / label)
+        for i, t in enumerate(texts):
+            (tmp_path / label / f"{i}.txt").write_text(t)
+    raw = kfunc_torch.utils.text_dataset_from_directory(str(tmp_path), batch_size=2, seed=1)
+    vectorize = TextVectorization(max_tokens=50, output_sequence_length=4)
+    vectorize.adapt(raw.map(lambda x, y: x))
+    assert {"bad", "good", "film", "a", "so"} <= set(vectorize.get_vocabulary())
+    inp = Input((1,), dtype="string")
+    out = Dense(1, activation="sigmoid")(Flatten()(Embedding(50, 3)(vectorize(inp))))
+    model = Model(inp, out)
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    model.fit(raw, epochs=1, verbose=0)
+    loss, acc = model.evaluate(raw, verbose=0)
+    assert np.isfinite(loss) and 0 <= acc <= 1
+    assert model.predict(raw, verbose=0).shape == (4, 1)
