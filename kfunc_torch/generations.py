@@ -60,6 +60,13 @@ class Generation:
     # hard_sigmoid = clip(slope * x + 0.5, 0, 1): Keras 1/2 and tf.keras 0.2; Keras 3 1/6 (relu6(x + 3) / 6).
     hard_sigmoid_slope: float
     download_layout: str          # get_file's extraction layout: 'keras2' | 'keras3'
+    # Merge layers' masks: "all" (tf.keras, Keras 2: a step is kept where every masked input keeps
+    # it) or "any" (Keras 3: kept where any input keeps it, none when an input has no mask; and
+    # Multiply/Maximum/Minimum skip masked steps).
+    merge_masks: str = "all"
+    # Arithmetic on symbolic tensors (x + y) is a layer of model.layers (True), or, in Keras 3, an
+    # operation that only the summary shows (False).
+    ops_are_layers: bool = True
 
 
 _KERAS2_SUMMARY = SummaryStyle("keras2", "Model", box=False, wraps=False, input_shape_as_list=False,
@@ -88,7 +95,7 @@ GENERATIONS = {g.name: g for g in (
                functional_prefix="functional", sequential_input_is_input_layer=True,
                sequential_takes_functional_name=True, summary=_KERAS3_SUMMARY, progbar="keras3",
                epoch_line_for_one_epoch=False, sorted_logs=True, metric_key_as_written=True,
-               hard_sigmoid_slope=1 / 6, download_layout="keras3"),
+               hard_sigmoid_slope=1 / 6, download_layout="keras3", merge_masks="any", ops_are_layers=False),
 )}
 COMPATS = tuple(GENERATIONS)
 

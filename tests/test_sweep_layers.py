@@ -28,7 +28,6 @@ FAST_SAMPLE = 45  # per family in the fast suite
 KNOWN: dict[str, str] = {
     r"rms_scaling=True": "LayerNormalization(rms_scaling=True) is not implemented yet",
     r"^LayerNormalization\(axis=(1|2|\[1, 2\]|-2)": "Keras 3 on torch fails for non-trailing axes; needs a reference",
-    r"sparsemax": "sparsemax differs from Keras 3 (under investigation)",
 }
 
 
@@ -88,3 +87,19 @@ def test_documented_departures_still_depart_and_the_reference_is_right():
             assert same, f"the TF reference disagrees with Keras 3 where both backends agree: {c.key}"
         differ += not same
     assert differ >= len(departing) // 2, f"only {differ} of {len(departing)} documented departures still differ"
+
+
+def test_keras3_torch_sparsemax_still_departs_and_ours_sums_to_one():
+    import numpy as np
+    import torch
+    from kfunc_torch import activations
+    x = np.array([[0.5, 1.2, -0.3, 1.0], [3.0, 0.1, 0.2, 0.0], [0.1, 0.2, 0.3, 0.4]], "float32")
+    res = run_keras("""
+import keras
+result["y"] = keras.ops.convert_to_numpy(keras.activations.sparsemax(keras.ops.convert_to_tensor(inputs["x"])))
+""", {"x": x})
+    ours = activations.sparsemax(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(ours.sum(-1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(ours, exceptions.sparsemax_np(x), atol=1e-6)
+    np.testing.assert_allclose(ours[:, ::-1], activations.sparsemax(torch.from_numpy(x[:, ::-1].copy())).numpy(), atol=1e-6)
+    assert not np.allclose(res["y"].sum(-1), 1.0), "Keras 3 on torch fixed sparsemax: drop exception 2"

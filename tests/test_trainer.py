@@ -224,6 +224,9 @@ def test_seed001_three_losses_on_one_output_is_keras_error():
                       loss_weights=[0.25, 1., 10.])
     assert ("When passing a list as loss, it should have one entry per model outputs. The model has 1 outputs, "
             "but you passed loss=['mse', 'categorical_crossentropy', 'binary_crossentropy']") in str(e.value)
+    assert "(1 output, 3 losses)" in str(e.value)  # both counts, in words
+    with pytest.raises(ValueError, match=r"\(1 output, 2 loss weights\)"):
+        model.compile(optimizer="rmsprop", loss="mse", loss_weights=[0.25, 1.])
 
 
 def test_seed001_fit_evaluate_float_score():

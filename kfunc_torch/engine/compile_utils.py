@@ -30,9 +30,13 @@ def _per_output(value, output_names, what, allow_none=True):
         return [value.get(name) for name in output_names]
     if isinstance(value, (list, tuple)) and (what != "metrics"):
         if len(value) != n:
+            # Keras 2.2's wording (programs match it), then both counts: "1 output, 3 losses"
+            noun = {"loss": "losses", "loss_weights": "loss weights"}.get(what, f"{what} entries")
             raise ValueError(f"When passing a list as {what}, it should have one entry per model outputs. The model "
-                             f"has {n} outputs, but you passed {what}={list(value)!r}. Pass exactly {n} entr"
-                             f"{'y' if n == 1 else 'ies'} (in the order {output_names}), or a dict by output name.")
+                             f"has {n} outputs, but you passed {what}={list(value)!r} ({n} output"
+                             f"{'' if n == 1 else 's'}, {len(value)} {noun if len(value) != 1 else what}). Pass "
+                             f"exactly {n} entr{'y' if n == 1 else 'ies'} (in the order {output_names}), or a dict "
+                             "by output name.")
         return list(value)
     return [value] * n
 

@@ -21,6 +21,7 @@ from torch import nn
 from torch.nn.modules import module as _torch_module
 from torch.utils import _pytree as pytree
 
+from ..generations import current
 from ..naming import model_name, to_snake_case, unique_name
 from ..legacy import CALLS, rename_call
 from ..saving.archive import save_model
@@ -33,6 +34,7 @@ from .keras_tensor import KerasTensor
 from .model_config import functional_config, functional_from_config, to_json
 from .layer import _CPU, Layer, _to_tensor
 from .node import Node
+from .op_layer import TorchOpLayer
 from .trainer import Trainer
 
 
@@ -56,6 +58,7 @@ class Model(Trainer, Layer):
         self._init_trainer()
         self._is_graph_network = False
         self._plan = None
+        self._outputs_masked = False
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
                 raise ValueError("Model() needs both inputs and outputs: Model(inputs=..., outputs=...). "
@@ -68,6 +71,10 @@ class Model(Trainer, Layer):
 
     # ------------------------------------------------------------------ graph
     def _init_graph(self, inputs, outputs) -> None:
+        # Keras flattens a dict by sorted key (its tree utilities): that order is the order of
+        # model.inputs/outputs, get_weights, predict's outputs and summary rows. Keeping the dicts in
+        # sorted order makes every later flatten (torch's pytree keeps insertion order) agree.
+        inputs, outputs = _sorted_dict(inputs), _sorted_dict(outputs)
         self._input_struct = inputs
         self._output_struct = outputs
         self.inputs = _flatten_io(inputs, "inputs", self.name)
@@ -92,6 +99,7 @@ class Model(Trainer, Layer):
             raise ValueError(f'The name "{dup[0]}" is used {names[dup[0]]} times in the model. '
                              "All layer names should be unique: pass a different name= to one of them.")
         self._network_nodes = {id(n) for n in self._plan.nodes}
+        self._outputs_masked = any(t._has_mask for t in self.outputs)
         # Register layers as submodules so parameters(), state_dict() and .to() see them.
         # Keys are layer names: state_dict keys read like "dense_1.kernel".
         for key in list(self._modules):
@@ -170,7 +178,12 @@ class Model(Trainer, Layer):
 
     @property
     def layers(self) -> list[Layer]:
+        """The model's layers in Keras's order. Keras 3 records arithmetic on symbolic tensors as
+        operations, not layers: under compat "keras3" the op layers stay out of this list (summary()
+        still shows them, as Keras 3's does)."""
         if self._is_graph_network:
+            if not current().ops_are_layers:
+                return [layer for layer in self._layers if not isinstance(layer, TorchOpLayer)]
             return list(self._layers)
         return self._sublayers()
 
@@ -209,13 +222,13 @@ class Model(Trainer, Layer):
             device = self._device()
             if device is not _CPU:  # tensors made inside layers (K.random_normal in a Lambda) go there too
                 with running_on(device):
-                    return self._forward(args, training)
-            return self._forward(args, training)
+                    return self._forward(args, training, mask)
+            return self._forward(args, training, mask)
         finally:
             if token is not None:
                 call_context.reset_training(token)
 
-    def _forward(self, args, training):
+    def _forward(self, args, training, mask=None):
         if call_context.loss_owners:  # a new pass: the losses its layers added last time are stale
             self._clear_call_losses()
         if self._activity_layers:
@@ -228,7 +241,12 @@ class Model(Trainer, Layer):
         else:
             values = self._input_values(args)
         try:
-            outs = self._plan.run(values, training)
+            if mask is None and not self._outputs_masked:
+                outs = self._plan.run(values, training)
+            else:  # masks enter (a nested model) or leave (an Embedding inside): track them
+                outs, out_masks = self._plan.run_masked(values, training, self._mask_list(mask))
+                # read by compute_mask, which the enclosing graph calls right after this call
+                self.__dict__["_last_out_masks"] = (id(values[0]), out_masks)
         except (RuntimeError, IndexError, ValueError) as e:
             clear = _checks.explain_call_failure(self, values)
             if clear is None:
@@ -270,12 +288,52 @@ class Model(Trainer, Layer):
         for value, (_, name) in zip(extras[n_loss:], self.__dict__.get("_symbolic_metrics", ())):
             self.add_metric(value, name=name)
 
+    def _mask_list(self, mask) -> list:
+        """One mask (or None) per model input, from a mask, a list of them or a dict by input key."""
+        if mask is None:
+            return [None] * len(self.inputs)
+        if isinstance(mask, dict):
+            return [mask.get(k) for k in self._input_keys()]
+        if isinstance(mask, (list, tuple)):
+            return list(mask) + [None] * (len(self.inputs) - len(mask))
+        return [mask] + [None] * (len(self.inputs) - 1)
+
+    def compute_mask(self, inputs, mask=None):
+        """The masks of the outputs, as Keras propagates them through the graph: a nested model
+        passes its input masks on to its layers (an LSTM inside skips masked steps), and its
+        outputs' masks on to the layers after it."""
+        if not self._is_graph_network:
+            return super().compute_mask(inputs, mask)
+        stash = self.__dict__.pop("_last_out_masks", None)
+        values = self._input_values((inputs,))
+        if stash is not None and stash[0] == id(values[0]):
+            out_masks = stash[1]
+        elif mask is None and not self._outputs_masked:
+            return None
+        else:  # a symbolic call (meta tensors), or compute_mask called on its own
+            masks = self._mask_list(mask)
+            if any(isinstance(v, torch.Tensor) and v.device.type == "meta" for v in values):
+                # graph building: which outputs carry masks, found on small stand-ins on the
+                # model's device (its weights are not on the meta device)
+                dev = self._device()
+                values = [torch.zeros(v.shape, dtype=v.dtype, device=dev) for v in values]
+                masks = [None if m is None else torch.ones(m.shape, dtype=torch.bool, device=dev) for m in masks]
+            try:
+                with torch.no_grad():
+                    _, out_masks = self._plan.run_masked(values, None, masks)
+            except Exception:  # a layer that cannot run on these stand-ins: no mask, as before
+                return None
+        out_masks = out_masks[:len(self.outputs)]  # without add_loss/add_metric extras
+        if all(m is None for m in out_masks):
+            return None
+        return self._pack_outputs(out_masks)
+
     def call(self, inputs, training=None, mask=None):
         if not self._is_graph_network:
             raise NotImplementedError(
                 f"Model {self.name!r} has no graph: either build it as Model(inputs, outputs), or subclass "
                 "Model and define call().")
-        return self.forward(inputs, training=training)
+        return self.forward(inputs, training=training, mask=mask)
 
     def _input_values(self, args):
         n = len(self.inputs)
@@ -420,6 +478,15 @@ registry.register_aliases({"Model": Model})
 def _accepts_training(model) -> bool:
     from .layer import call_accepts
     return call_accepts(model, "training")
+
+
+def _sorted_dict(struct):
+    """A dict with its keys in sorted order (as Keras flattens dicts); anything else unchanged.
+
+    Example: ``_sorted_dict({"b": 1, "a": 2})`` -> ``{"a": 2, "b": 1}``."""
+    if isinstance(struct, dict):
+        return {k: struct[k] for k in sorted(struct)}
+    return struct
 
 
 def _flatten_io(struct, what: str, model_name: str) -> list[KerasTensor]:

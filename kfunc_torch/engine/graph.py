@@ -97,7 +97,10 @@ def layers_in_keras_order(inputs, outputs, nodes: list[Node], layer_depth: dict[
             stack.extend(reversed(node.input_tensors))
     layers = {id(n.layer): n.layer for n in nodes}
     for t in inputs:
-        layers.setdefault(id(t._keras_history.layer), t._keras_history.layer)
+        layer = t._keras_history.layer
+        if id(layer) not in first_seen:  # an input the outputs do not use: Keras puts it at depth 0,
+            first_seen[id(layer)] = -1   # ahead of the other layers there
+        layers.setdefault(id(layer), layer)
     return sorted(layers.values(), key=lambda l: (-layer_depth.get(id(l), 0), first_seen.get(id(l), 1 << 30)))
 
 
@@ -123,6 +126,11 @@ class GraphPlan:
         self.steps = []
         for i, node in enumerate(compute_nodes):
             self.steps.append(self._make_step(node, slot_of, last_use, i))
+        # The same steps with masks tracked at every node: for a model called with masks on its
+        # inputs (a nested model fed by an Embedding(mask_zero=True)), whose own Inputs carry none.
+        self.masked_steps = [
+            st[:8] + ((tuple(slot_of(t) for t in node.input_tensors), st[4], call_accepts(node.layer, "mask")),)
+            if st[8] is None else st for st, node in zip(self.steps, compute_nodes)]
         self.output_slots = [slot_of(t) for t in outputs]
         self.n_slots = len(slot)
 
@@ -161,13 +169,26 @@ class GraphPlan:
 
     def run(self, values, training=None):
         """Run the steps on ``values`` (one tensor per model input); returns the output tensors."""
+        return self._run(values, training, self.steps, None)[0]
+
+    def run_masked(self, values, training=None, input_masks=None):
+        """Run with ``input_masks`` (one mask or None per model input) and track masks at every node;
+        returns (output tensors, output masks)."""
+        masks = {s: m for s, m in zip(self.input_slots, input_masks or []) if m is not None}
+        outs, masks = self._run(values, training, self.masked_steps, masks)
+        return outs, [masks.get(s) for s in self.output_slots]
+
+    def output_masks(self, masks) -> list:
+        """The masks of the outputs in a mask table returned by ``_run`` (None where unmasked)."""
+        return [None if masks is None else masks.get(s) for s in self.output_slots]
+
+    def _run(self, values, training, steps, masks):
         env = [None] * self.n_slots
-        masks = None
         for s, v in zip(self.input_slots, values):
             env[s] = v
         step = None
         try:
-            for step in self.steps:
+            for step in steps:
                 kind, layer, arg_spec, consts, out_slots, free, takes_training, out_kind, mask_mode = step
                 kw = consts
                 if training is not None and takes_training:
@@ -205,4 +226,4 @@ class GraphPlan:
             if step is not None and hasattr(e, "add_note"):
                 e.add_note(f'(while running layer "{step[1].name}" ({type(step[1]).__name__}))')
             raise
-        return [env[s] for s in self.output_slots]
+        return [env[s] for s in self.output_slots], masks

@@ -34,12 +34,12 @@ def functional_config(model) -> dict:
             "get_config()/from_config() in your class, or build it as Model(inputs, outputs).")
     in_model = model._network_nodes
     reindex = {}  # (id(layer), node_index) -> index among this model's nodes of that layer (as Keras does)
-    for layer in model.layers:
+    for layer in model._layers:  # with op layers (x + y), which Keras 3's model.layers leaves out
         kept = [n for n in layer._inbound_nodes if id(n) in in_model]
         for k, node in enumerate(kept):
             reindex[(id(layer), node.node_index)] = k
     layers = []
-    for layer in model.layers:
+    for layer in model._layers:
         entry = serialize_layer(layer)
         entry["name"] = layer.name
         nodes = [] if isinstance(layer, InputLayer) else [n for n in layer._inbound_nodes if id(n) in in_model]

@@ -503,6 +503,14 @@ class Trainer(GeneratorMethods, StepAPI):
         if chunks is None:
             raise ValueError("predict() received no data (0 samples or 0 steps).")
         arrays = [torch.cat(c).cpu().numpy() for c in chunks]
+        return self._pack_predictions(arrays)
+
+    def _pack_predictions(self, arrays):
+        """One array for one output, else a list; a dict by key for a model built with dict outputs
+        (Keras returns its outputs' structure)."""
+        struct = getattr(self, "_output_struct", None)
+        if isinstance(struct, dict) and len(arrays) == len(struct):
+            return dict(zip(struct, arrays))  # the struct's keys are sorted, as its flattened outputs
         return arrays[0] if len(arrays) == 1 else arrays
 
     # ================================================================== single batches
@@ -586,7 +594,7 @@ class Trainer(GeneratorMethods, StepAPI):
     def _numpy_outputs(self, out):
         outs = [o.float().cpu().numpy() if o.is_floating_point() else o.cpu().numpy()
                 for o in self._outputs_list(out)]
-        return outs[0] if len(outs) == 1 else outs
+        return self._pack_predictions(outs)
 
     def _targets(self):
         return [self._compiled_loss.target_dtype(i) for i in range(len(self._output_names()))]

@@ -12,7 +12,31 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..generations import current
 from ..engine.layer import Layer
+
+
+def _step_masks(inputs, mask):
+    """Under compat "keras3" (``merge_masks="any"``), the input masks broadcast to the inputs' shapes (None where an input
+    has none), or None when no mask applies."""
+    if mask is None or current().merge_masks != "any" or all(m is None for m in mask):
+        return None
+    return [None if m is None else m.unsqueeze(-1).expand_as(x) if m.dim() == x.dim() - 1 else m.expand_as(x)
+            for x, m in zip(inputs, mask)]
+
+
+def _merge_skipping_masked(op, inputs, masks):
+    """Keras 3's Maximum/Minimum with masks: a masked value is replaced by the running result (and
+    the running result by a masked-in value), so masked steps do not win."""
+    out, keep = inputs[0], masks[0]
+    for x, m in zip(inputs[1:], masks[1:]):
+        if m is not None:
+            x = torch.where(m, x, out)
+        if keep is not None:
+            out = torch.where(keep, out, x)
+        keep = keep | m if (m is not None and keep is not None) else None
+        out = op(out, x)
+    return out
 
 
 def _fmt(shapes):
@@ -62,6 +86,15 @@ class _Merge(Layer):
     def compute_mask(self, inputs, mask=None):
         if mask is None or all(m is None for m in mask):
             return None
+        if current().merge_masks == "any":
+            # Keras 3: a step is kept when any input keeps it; no mask when some input has none
+            if any(m is None for m in mask):
+                return None
+            out = mask[0]
+            for m in mask[1:]:
+                out = out | m
+            return out
+        # tf.keras / Keras 2: a step is kept when every masked input keeps it
         ms = [m for m in mask if m is not None]
         out = ms[0]
         for m in ms[1:]:
@@ -99,9 +132,26 @@ class Subtract(_Merge):
 
 
 class Multiply(_Merge):
-    """Elementwise product of a list of inputs. Example: ``Multiply()([a, b])``."""
+    """Elementwise product of a list of inputs. Example: ``Multiply()([a, b])``.
+
+    Under compat "keras3" (``merge_masks="any"``), masked steps count as 1 in the product, and when every input is masked
+    the steps no input keeps are zeroed (as Keras 3 does)."""
     def _merge(self, a, b):
         return a * b
+
+    def call(self, inputs, mask=None):
+        masks = _step_masks(inputs, mask)
+        if masks is None:
+            return super().call(inputs)
+        out, keep = None, None
+        for x, m in zip(inputs, masks):
+            if m is not None:
+                x = torch.where(m, x, torch.ones_like(x))
+                keep = m if keep is None else keep | m
+            out = x if out is None else out * x
+        if all(m is not None for m in masks):
+            out = torch.where(keep, out, torch.zeros_like(out))
+        return out
 
 
 class Average(_Merge):
@@ -114,15 +164,31 @@ class Average(_Merge):
 
 
 class Maximum(_Merge):
-    """Elementwise maximum of a list of inputs. Example: ``Maximum()([a, b])``."""
+    """Elementwise maximum of a list of inputs. Example: ``Maximum()([a, b])``.
+
+    Under compat "keras3" (``merge_masks="any"``) a masked step takes the other inputs' value (as Keras 3 does)."""
     def _merge(self, a, b):
         return torch.maximum(a, b)
 
+    def call(self, inputs, mask=None):
+        masks = _step_masks(inputs, mask)
+        if masks is None:
+            return super().call(inputs)
+        return _merge_skipping_masked(self._merge, inputs, masks)
+
 
 class Minimum(_Merge):
-    """Elementwise minimum of a list of inputs. Example: ``Minimum()([a, b])``."""
+    """Elementwise minimum of a list of inputs. Example: ``Minimum()([a, b])``.
+
+    Under compat "keras3" (``merge_masks="any"``) a masked step takes the other inputs' value (as Keras 3 does)."""
     def _merge(self, a, b):
         return torch.minimum(a, b)
+
+    def call(self, inputs, mask=None):
+        masks = _step_masks(inputs, mask)
+        if masks is None:
+            return super().call(inputs)
+        return _merge_skipping_masked(self._merge, inputs, masks)
 
 
 class Concatenate(_Merge):
@@ -160,14 +226,18 @@ class Concatenate(_Merge):
     def compute_mask(self, inputs, mask=None):
         if mask is None or all(m is None for m in mask):
             return None
-        if self.axis in (-1, inputs[0].dim() - 1):
-            full = [m if m is not None else torch.ones(x.shape[:2], dtype=torch.bool, device=x.device)
-                    for m, x in zip(mask, inputs)]
-            out = full[0]
-            for m in full[1:]:
-                out = out & m
-            return out
-        return None
+        # Keras: each mask broadcast to its input's shape (all True for an unmasked input),
+        # concatenated along the axis, then reduced over the last axis: "any" in Keras 3, "all" in
+        # tf.keras and Keras 2.
+        full = []
+        for m, x in zip(mask, inputs):
+            if m is None:
+                m = torch.ones(x.shape, dtype=torch.bool, device=x.device)
+            elif m.dim() < x.dim():
+                m = m.unsqueeze(-1).expand(x.shape)
+            full.append(m)
+        cat = torch.cat(full, dim=self.axis)
+        return cat.any(dim=-1) if current().merge_masks == "any" else cat.all(dim=-1)
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}

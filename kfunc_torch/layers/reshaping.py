@@ -137,7 +137,12 @@ class _Cropping(_Spatial):
         self._index = tuple(index)
 
     def call(self, inputs):
-        return inputs[self._index]
+        out = inputs[self._index]
+        if out.numel() == 0 and inputs.numel() > 0:  # a None dim turned out too small (Keras refuses too)
+            raise ValueError(f'{type(self).__name__} layer "{self.name}": cropping {self.cropping} removes all of '
+                             f"a spatial axis of the input of shape {tuple(inputs.shape)}; crop less or pass a "
+                             "larger input.")
+        return out
 
     def compute_output_shape(self, input_shape):
         def crop(i, n):

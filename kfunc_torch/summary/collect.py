@@ -19,6 +19,7 @@ from ..engine.registry import builtin
 from ..generations import SummaryStyle, summary_style
 from ..engine.input_layer import InputLayer
 from ..engine.layer import _unique
+from ..engine.op_layer import TorchOpLayer
 
 
 @dataclass
@@ -71,6 +72,9 @@ def is_sequential_like(model) -> bool:
         per_depth[depths[id(node)]] = per_depth.get(depths[id(node)], 0) + 1
         if len(node.input_tensors) > 1:
             return False
+    for t in model.inputs:  # an input the outputs do not use sits at depth 0 in Keras
+        if id(t.node) not in depths:
+            per_depth[0] = per_depth.get(0, 0) + 1
     if any(c > 1 for c in per_depth.values()):
         return False
     ids = {id(n) for n in nodes}
@@ -81,6 +85,9 @@ def class_name(layer, style: SummaryStyle) -> str:
     """The class shown in the row; a plain functional model is "Model" in Keras 2, "Functional" later."""
     if type(layer) is builtin("Functional"):
         return style.functional_class
+    if style.name == "keras3" and isinstance(layer, TorchOpLayer):
+        # Keras 3 records `x - y` as its ops.Subtract operation: the row shows that class
+        return "".join(part.capitalize() for part in layer.op_name.split("_"))
     return type(layer).__name__
 
 
@@ -175,7 +182,8 @@ def collect(model, style: SummaryStyle | str | None, expand_nested: bool = False
             "Build it first: give the first layer an input_shape=..., add an Input(...), call "
             "model.build(input_shape), or call the model on a batch of data.")
     info = SummaryInfo(model.name, is_sequential_like(model))
-    layers = model.layers
+    # a graph's rows include its op layers (x + y), which Keras 3's model.layers leaves out
+    layers = list(model._layers) if model._is_graph_network else model.layers
     network_nodes = getattr(model, "_network_nodes", None) if model._is_graph_network else None
     lo, hi = layer_index_bounds(layers, layer_range)
     for layer in layers[lo:hi]:

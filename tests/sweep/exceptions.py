@@ -13,6 +13,19 @@ from Keras 3, where the backends agree).
    cells only (``(x4 + x5) / 2``). We match TensorFlow. (Where the padded window holds one real
    cell, as with pool 2 and stride 1, both give the same value.)
 
+2. ``sparsemax`` (``Activation('sparsemax')``, ``activation='sparsemax'``): Keras 3's torch backend
+   computes the threshold from the sum of all cumulative sums in the support instead of the
+   cumulative sum at its end, so its outputs do not sum to 1 (``[0.5, 1.2, -0.3, 1.0]`` gives all
+   zeros); its TF and JAX backends compute sparsemax (Martins & Astudillo 2016), as we do. The
+   reference is sparsemax in numpy (over the layer's linear output for Dense).
+
+3. Not a backend difference but a Keras 3 recording detail we do not copy: Keras 3 traces the
+   mask computation of ``Masking``/``Embedding(mask_zero=True)`` as graph operations (``NotEqual``,
+   ``Any``), which appear as rows of its summary and shift the depths that order ``model.layers``.
+   We propagate masks beside the tensors, as tf_keras does. For generated graphs with such mask
+   operations the graph sweep compares the set of layers (not their order) and skips the summary
+   text; predictions, weights and counts are still compared (``keras3_mask_ops``).
+
 Example::
 
     reason, reference = departure(case)          # (None, None) for an ordinary case
@@ -68,7 +81,7 @@ def avg_pool_tf(x: np.ndarray, pool, strides, data_format) -> np.ndarray:
 
 
 def departure(case):
-    """(reason, reference function of the inputs list -> outputs list), or (None, None)."""
+    """(reason, reference function of (inputs list, Keras's weights) -> outputs list), or (None, None)."""
     if _AVG.match(case.src):
         rank, pool, strides, padding, fmt = _avg_args(case)
         if padding == "same":
@@ -77,5 +90,30 @@ def departure(case):
             if _same_pad_odd(sizes, pool, strides):
                 return ("Keras 3 on torch averages in repeated edge values for an odd 'same' pad; "
                         "TensorFlow's Keras averages the real cells only",
-                        lambda xs: [avg_pool_tf(xs[0], pool, strides, fmt)])
+                        lambda xs, w: [avg_pool_tf(xs[0], pool, strides, fmt)])
+    if "sparsemax" in case.src:
+        reason = "Keras 3 on torch computes sparsemax's threshold wrongly (outputs do not sum to 1)"
+        if case.src.startswith("Activation("):
+            return reason, lambda xs, w: [sparsemax_np(xs[0])]
+        if case.src.startswith("Dense("):
+            return reason, lambda xs, w: [sparsemax_np(xs[0] @ w[0] + (w[1] if len(w) > 1 else 0))]
     return None, None
+
+
+def sparsemax_np(z: np.ndarray) -> np.ndarray:
+    """Sparsemax over the last axis: max(z - tau, 0) with tau chosen so that the result sums to 1."""
+    zs = -np.sort(-z, axis=-1)
+    k = np.arange(1, z.shape[-1] + 1)
+    cums = np.cumsum(zs, axis=-1)
+    support = 1 + k * zs > cums
+    kz = support.sum(axis=-1, keepdims=True)
+    tau = (np.take_along_axis(cums, kz - 1, axis=-1) - 1) / kz
+    return np.maximum(z - tau, 0).astype(np.float32)
+
+
+_MASK_OPS = re.compile(r"\((NotEqual|Any)\)")
+
+
+def keras3_mask_ops(keras_result: dict) -> bool:
+    """Whether Keras 3 recorded mask operations in this graph (item 2 above)."""
+    return bool(_MASK_OPS.search(keras_result.get("summary", "")))

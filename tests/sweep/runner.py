@@ -237,7 +237,7 @@ def compare_one(c: SweepCase, k: dict, ns: dict, stats: dict | None = None) -> s
         return f"Keras's eager call raises ({k['call_error'][:160]}), ours does not"
     reason, reference = departure(c)
     if reference is not None:  # Keras 3 on torch departs from Keras's semantics here (see exceptions.py)
-        k = {**k, "out": reference(xs)}
+        k = {**k, "out": reference(xs, k["weights"])}
         seen("departure")
     else:
         seen("compared")
