@@ -237,6 +237,7 @@ def test_category_encoding_errors():
         CategoryEncoding(3)(np.array([[1]]), count_weights=np.array([[1.0]]))
 
 
+@pytest.mark.slow
 @requires_keras
 def test_models_saved_by_keras_load_here(tmp_path):
     """Keras 3 saves models holding preprocessing layers (adapted Normalization weights included);
@@ -267,6 +268,7 @@ result["p2"] = m2.predict(inputs["IMG"], verbose=0)
     np.testing.assert_allclose(m2.predict(IMG, verbose=0), res["p2"], atol=1e-4, rtol=1e-5)
 
 
+@pytest.mark.slow
 @requires_keras
 def test_models_saved_here_load_in_keras(tmp_path):
     norm = Normalization()
