@@ -172,26 +172,4 @@ def count_params(x) -> int:
     return int(np.prod(tuple(x.shape)))
 
 
-def function(inputs, outputs, updates=None, name=None):
-    """Keras 2 ``K.function``: a callable from input arrays to output arrays through a graph.
-
-    Example::
-
-        >>> get_hidden = K.function([model.input], [model.layers[1].output])
-        >>> hidden = get_hidden([x_batch])[0]
-    """
-    Model = registry.builtin("Functional")  # backend sits below the models: no import of them
-    single_in = not isinstance(inputs, (list, tuple))
-    single_out = not isinstance(outputs, (list, tuple))
-    ins = [inputs] if single_in else [t for t in inputs if not isinstance(t, (int, float))]
-    outs = [outputs] if single_out else list(outputs)
-    model = Model(ins, outs)
-
-    def run(values):
-        values = [values] if not isinstance(values, (list, tuple)) else list(values)[:len(ins)]
-        with torch.no_grad():
-            res = model(values if len(values) > 1 else values[0])
-        res = res if isinstance(res, (list, tuple)) else [res]
-        res = [r.detach().cpu().numpy() for r in res]
-        return res[0] if single_out else res
-    return run
+from .backend_graph import function, gradients  # noqa: E402,F401  Keras 2 graph functions, eager

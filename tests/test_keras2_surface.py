@@ -242,3 +242,68 @@ def test_serialize_plain_values_and_arrays_round_trip():
     assert back["arr"].dtype == np.int32 and back["a"] == value["a"] and back["b"] == b"hi" and back["s"] == slice(1, 4)
     with pytest.raises(ValueError, match="register_keras_serializable"):
         deserialize_keras_object({"module": "my_mod", "class_name": "Nope", "config": {}, "registered_name": "x>Nope"})
+
+
+# ---------------------------------------------------------------- K.function, K.gradients, learning phase
+def _dropout_model():
+    import torch
+    from kfunc_torch import Input, Model
+    from kfunc_torch.layers import Dropout
+    torch.manual_seed(0)
+    inputs = Input((4,))
+    hidden = Dense(8, activation="tanh")(inputs)
+    out = Dense(3, activation="softmax")(Dropout(0.5)(hidden))
+    return Model(inputs, out)
+
+
+def test_k_function_reads_intermediate_outputs_and_the_learning_phase():
+    model = _dropout_model()
+    x = np.random.default_rng(0).normal(size=(6, 4)).astype("float32")
+    f = K.function([model.input, K.learning_phase()], [model.layers[1].output, model.output])
+    hidden, test_out = f([x, 0])
+    kernel, bias = model.layers[1].get_weights()
+    np.testing.assert_allclose(hidden, np.tanh(x @ kernel + bias), atol=1e-6)
+    np.testing.assert_allclose(test_out, model.predict(x, verbose=0), atol=1e-6)
+    _, train_out = f([x, 1])  # Dropout active: a different output
+    assert not np.allclose(train_out, test_out)
+    with pytest.raises(ValueError, match="takes 2 input value"):
+        f([x])
+    with pytest.raises(ValueError, match="no update ops"):
+        K.function([model.input], [model.output], updates=[("w", 1)])
+
+
+def test_k_gradients_symbolic_match_finite_differences():
+    model = _dropout_model()
+    x = np.random.default_rng(1).normal(size=(3, 4)).astype("float64").astype("float32")
+    loss = K.mean(model.output[:, 1])
+    grads = K.gradients(loss, model.input)[0]
+    normalized = grads / (K.sqrt(K.mean(K.square(grads))) + 1e-5)  # the Keras 2 filter-visualisation idiom
+    iterate = K.function([model.input], [loss, grads, normalized])
+    loss_value, grad_value, norm_value = iterate([x])
+    assert grad_value.shape == x.shape
+    eps, numeric = 1e-3, np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):
+        up, down = x.copy(), x.copy()
+        up[idx] += eps
+        down[idx] -= eps
+        numeric[idx] = (iterate([up])[0] - iterate([down])[0]) / (2 * eps)
+    np.testing.assert_allclose(grad_value, numeric, atol=2e-3)
+    np.testing.assert_allclose(norm_value, grad_value / (np.sqrt(np.mean(grad_value ** 2)) + 1e-5), rtol=1e-5)
+    kernel_grad = K.function([model.input], K.gradients(loss, [model.layers[1].kernel]))([x])[0]
+    assert kernel_grad.shape == (4, 8) and np.abs(kernel_grad).sum() > 0
+
+
+def test_k_gradients_eager_and_errors():
+    import torch
+    from kfunc_torch import Input
+    w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    unused = torch.nn.Parameter(torch.ones(1))
+    with torch.enable_grad():
+        grads = K.gradients((w ** 2).sum() * 3, [w, unused])
+    np.testing.assert_allclose(grads[0].numpy(), [6.0, 12.0])
+    assert grads[1] is None
+    with pytest.raises(ValueError, match="not connected"):
+        K.gradients(torch.ones(2), [w])
+    a, b = Input((3,)), Input((3,))
+    with pytest.raises(ValueError, match="not an input of the graph"):
+        K.gradients(K.sum(a * 2.0), [b])
