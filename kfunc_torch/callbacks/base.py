@@ -110,10 +110,12 @@ class CallbackList:
         return bool(self._batch[mode])
 
     def call(self, hook, *args):
+        if args and args[-1] is None:  # Keras hands every hook a dict of logs, empty when there are none
+            args = args[:-1] + ({},)
         for cb in self.callbacks:
             getattr(cb, hook)(*args)
 
     def batch(self, mode, when, batch, logs=None):
         name = f"on_{mode}_batch_{when}"
         for cb in self._batch[mode]:
-            getattr(cb, name)(batch, logs)
+            getattr(cb, name)(batch, {} if logs is None else logs)

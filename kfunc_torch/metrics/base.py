@@ -18,6 +18,13 @@ from .. import losses as _losses
 from .functions import (binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
                         sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
 
+def _defining_class(cls, attr):
+    for c in cls.__mro__:
+        if attr in c.__dict__:
+            return c
+    return cls
+
+
 class Metric:
     """Base class: ``update_state(y_true, y_pred, sample_weight=None)``, ``result()``, ``reset_state()``.
 
@@ -27,10 +34,37 @@ class Metric:
     def __init__(self, name=None, dtype=None):
         from ..naming import to_snake_case
         self.name = name or to_snake_case(type(self).__name__)
-        self.reset_state()
+        self._variables = []
+        # Our metrics set their state up through reset_state. Keras does not call it here: a user's
+        # reset_state may assign to variables its __init__ creates after this call returns.
+        if _defining_class(type(self), "reset_state").__module__.startswith("kfunc_torch."):
+            self.reset_state()
 
     def reset_state(self):
         pass
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
+        """A state variable (Keras 3): a non-trainable ``Variable`` with ``assign``/``assign_add``.
+
+        Example: ``self.tp = self.add_variable(shape=(), initializer="zeros", name="tp")``.
+        """
+        from .. import initializers
+        from ..engine.keras_tensor import to_torch_dtype
+        from ..engine.variable import Variable
+        value = (initializers.get(initializer) or initializers.get("zeros"))(tuple(shape), dtype=to_torch_dtype(dtype))
+        v = Variable(value, requires_grad=False, name=name, path=f"{self.name}/{name}" if name else self.name)
+        self.__dict__.setdefault("_variables", []).append(v)
+        return v
+
+    def add_weight(self, name=None, shape=(), initializer="zeros", dtype=None, aggregation="sum", **kwargs):
+        """Keras 2's spelling of ``add_variable`` (``add_weight(name, shape, initializer)``)."""
+        if isinstance(name, (tuple, list)):  # Keras 3 order: add_weight(shape, initializer, ...)
+            name, shape = None, name
+        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
+
+    @property
+    def variables(self) -> list:
+        return list(self.__dict__.get("_variables", ()))
 
     reset_states = property(lambda self: self.reset_state)  # Keras 2 spelling
 
