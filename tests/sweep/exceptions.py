@@ -21,9 +21,11 @@ from Keras 3, where the backends agree).
 
 3. Not a backend difference but a Keras 3 recording detail we do not copy: Keras 3 traces the
    mask computation of ``Masking``/``Embedding(mask_zero=True)`` as graph operations (``NotEqual``,
-   ``Any``), which appear as rows of its summary and shift the depths that order ``model.layers``.
+   ``Any``, and the ``concatenate`` of Concatenate's mask), which appear as rows of its summary,
+   shift the depths that order ``model.layers`` and take numbers from the auto-name counters
+   (a later ``Concatenate`` becomes ``concatenate_2``).
    We propagate masks beside the tensors, as tf_keras does. For generated graphs with such mask
-   operations the graph sweep compares the set of layers (not their order) and skips the summary
+   operations the graph sweep compares the set of layers (not their order or numbers) and skips the summary
    text; predictions, weights and counts are still compared (``keras3_mask_ops``).
 
 Example::
