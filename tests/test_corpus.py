@@ -26,6 +26,18 @@ CORPUS = Path(os.environ.get("KFUNC_CORPUS", ROOT.parent / "shared" / "corpus"))
 
 # Programs that fail today, with what they need. Keep this list honest: remove a line when it passes.
 NOT_YET = {
+    "g_functional_api": "VGG19(weights='imagenet') needs Keras's real 548 MB weights file, not in the fake cache",
+    "g_training_with_built_in_methods": "uses tf.data.Dataset: no TensorFlow stand-in for tf.* ops yet",
+    "g_working_with_rnns": "uses tf.device, tf.TensorShape, tf.nest: no TensorFlow stand-in for tf.* ops yet",
+    "x_antirectifier": "uses tf.reduce_mean, tf.nn, tf.concat: no TensorFlow stand-in for tf.* ops yet",
+    "x_subclassing_conv_layers": "uses tf.nn.moments, tf.nn.conv2d: no TensorFlow stand-in for tf.* ops yet",
+    "x_trainer_pattern": "uses tf.GradientTape: no TensorFlow stand-in yet",
+    "k2_mnist_denoising_autoencoder": "reshapes the plotted decoded images to a fixed count: to investigate",
+    "k2_mnist_irnn": "6,400 steps of a 784-step recurrence: about 10 CPU-minutes, past the 300 s limit (issue 17)",
+    "k2_addition_rnn": "past the 300 s limit on a loaded machine (issue 17)",
+    "x_addition_rnn": "past the 300 s limit on a loaded machine (issue 17)",
+    "k2_cifar10_cnn": "ImageDataGenerator augmentation of 100 epochs: past the 300 s limit (Keras would be too)",
+    "x_siamese_contrastive": "past the 300 s limit on the full MNIST profile (issue 17)",
 }
 
 

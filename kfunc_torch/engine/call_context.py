@@ -18,7 +18,6 @@ Example::
 from __future__ import annotations
 
 from contextlib import contextmanager
-from contextvars import ContextVar
 import weakref
 
 class _State:
@@ -42,32 +41,36 @@ def discard_loss_owner(layer) -> None:
 
 def live_loss_owners() -> list:
     return [o for o in (r() for r in list(loss_owners.values())) if o is not None]
-_training: ContextVar = ContextVar("kfunc_torch_training", default=None)
+# A plain module-level cell rather than a ContextVar: torch.compile(fullgraph=True) and torch.export cannot
+# trace ContextVar.get, and the flag is set and restored around each call on one thread anyway.
+_training: list = [None]
 _scopes: list = []  # names of the layers whose first call (build) is running, outermost first
 
 
 def current_training():
     """The ``training`` value of the innermost enclosing call (None: no caller said)."""
-    return _training.get()
+    return _training[0]
 
 
 def set_training(value):
-    """Set the flag; returns the token for ``reset_training``. Cheaper than a context manager."""
-    return _training.set(value)
+    """Set the flag; returns the token for ``reset_training`` (a 1-tuple holding the previous value, never None)."""
+    token = (_training[0],)
+    _training[0] = value
+    return token
 
 
 def reset_training(token) -> None:
-    _training.reset(token)
+    _training[0] = token[0]
 
 
 @contextmanager
 def training_scope(value):
     """Run the block with ``current_training() == value``."""
-    token = _training.set(value)
+    token = set_training(value)
     try:
         yield
     finally:
-        _training.reset(token)
+        reset_training(token)
 
 
 @contextmanager
