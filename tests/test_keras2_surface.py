@@ -206,9 +206,13 @@ def serial_cases(keras):
     out["back_fn"] = keras.saving.deserialize_keras_object(ser(cube)) is cube
     layer = keras.layers.deserialize(keras.layers.serialize(Scale(4.0, name="s4")))
     out["back_layer"] = [type(layer).__name__, layer.factor, layer.name]
+    saved = dict(keras.saving.get_custom_objects())  # other test modules registered theirs at import
     keras.saving.get_custom_objects().clear()
-    with keras.saving.custom_object_scope({"k2s>Doubler": Scale}):
-        again = keras.layers.deserialize(keras.layers.serialize(Scale(5.0, name="s5")))
+    try:
+        with keras.saving.custom_object_scope({"k2s>Doubler": Scale}):
+            again = keras.layers.deserialize(keras.layers.serialize(Scale(5.0, name="s5")))
+    finally:
+        keras.saving.get_custom_objects().update(saved)
     out["scoped"] = [type(again).__name__, again.factor]
     return out
 """
