@@ -55,13 +55,27 @@ def _counted_programs():
 PROGRAMS = _counted_programs()
 
 
+# Known to run past the runner's 300 s: run with a 60 s limit, so that CI stays within its time budget
+# (they are expected failures either way; one that becomes fast shows as XPASS).
+TOO_SLOW = {p for p, why in NOT_YET.items() if "300 s limit" in why}
+
+
+def _run(ids, timeout_s, out):
+    if not ids:
+        return []
+    proc = subprocess.run([sys.executable, str(CORPUS / "run.py"), "--only", ",".join(ids), "--timeout",
+                           str(timeout_s), "--json", str(out)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=40 * 60)
+    assert out.exists(), f"the corpus runner wrote no results:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return json.loads(out.read_text())
+
+
 @pytest.fixture(scope="module")
 def corpus_results(tmp_path_factory):
-    out = tmp_path_factory.mktemp("corpus") / "results.json"
-    proc = subprocess.run([sys.executable, str(CORPUS / "run.py"), "--json", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=40 * 60)
-    assert out.exists(), f"the corpus runner wrote no results:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    return {r["id"]: r for r in json.loads(out.read_text())}
+    folder = tmp_path_factory.mktemp("corpus")
+    results = _run([p for p in PROGRAMS if p not in TOO_SLOW], 300, folder / "results.json")
+    results += _run([p for p in PROGRAMS if p in TOO_SLOW], 60, folder / "slow.json")
+    return {r["id"]: r for r in results}
 
 
 @pytest.mark.skipif(not PROGRAMS, reason=f"the corpus is not here ({CORPUS}); set KFUNC_CORPUS")
