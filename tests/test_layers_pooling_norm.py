@@ -131,7 +131,8 @@ def test_bad_arguments():
 
 
 def _copies(model, x, **kw):
-    """Copy-like torch ops of non-scalar tensors during one forward, except explicit padding."""
+    """Copy-like torch ops of non-scalar tensors during one forward, except explicit padding
+    and the copies torch's convolution kernels make internally."""
     with profile(record_shapes=True) as prof:
         model(x, **kw)
     bad = []
@@ -139,7 +140,10 @@ def _copies(model, x, **kw):
         if e.name in ("aten::copy_", "aten::clone", "aten::contiguous", "aten::_to_copy"):
             parent = e.cpu_parent.name if e.cpu_parent else ""
             sizes = [math.prod(s) for s in e.input_shapes if s]
-            if "constant_pad" not in parent and any(n > 1 for n in sizes):
+            # copies inside torch's own conv kernels (the slow CPU path copies the bias into its
+            # output) are torch's choice of algorithm, not a layout change of ours
+            inside_kernel = "conv" in parent and parent != "aten::contiguous"
+            if "constant_pad" not in parent and not inside_kernel and any(n > 1 for n in sizes):
                 bad.append((e.name, parent, e.input_shapes))
     return bad
 
