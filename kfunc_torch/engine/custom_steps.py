@@ -59,9 +59,8 @@ def uses_custom_steps(model) -> bool:
     """Whether the model's class overrides any of Keras's step methods (then fit calls them)."""
     cls = type(model)
     cached = cls.__dict__.get("_custom_steps_cache")
-    if cached is None:
-        from .trainer import Trainer
-        cached = any(getattr(cls, m) is not getattr(Trainer, m) for m in _STEP_METHODS)
+    if cached is None:  # StepAPI defines every step method; Trainer overrides none of them
+        cached = any(getattr(cls, m) is not getattr(StepAPI, m) for m in _STEP_METHODS)
         type.__setattr__(cls, "_custom_steps_cache", cached)
     return cached
 
@@ -135,9 +134,8 @@ class StepAPI:
             if self._compile_metrics_obj is not None:
                 out.append(self._compile_metrics_obj)
         out.extend(_attribute_metrics(self))
-        from .trainer import Trainer
         for layer in self._flatten_layers(include_self=False):
-            if not isinstance(layer, Trainer):
+            if not isinstance(layer, StepAPI):  # a nested model's tracker and compiled metrics stay its own
                 out.extend(_attribute_metrics(layer))
         return out
 
