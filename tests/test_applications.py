@@ -217,8 +217,6 @@ def test_imagenet_weights_come_from_the_keras_cache(tmp_path, monkeypatch):
 def test_weights_path_loads_a_local_file(tmp_path):
     kw = dict(alpha=0.25, input_shape=(32, 32, 3), include_top=False)
     src = applications.MobileNet(weights=None, **kw)
-    if not hasattr(src, "save_weights"):
-        pytest.skip("Model.save_weights is not available yet (kfunc_torch.saving)")
     path = str(tmp_path / "mobilenet.weights.h5")
     src.save_weights(path)
     dst = applications.MobileNet(weights=path, **kw)

@@ -172,8 +172,6 @@ def test_model_checkpoint_best_only_and_filenames(tmp_path):
 
 def test_model_checkpoint_real_save_weights(tmp_path):
     m = _model()
-    if not hasattr(type(m), "save_weights"):
-        pytest.skip("model.save_weights is not written yet (saving module)")
     path = tmp_path / "w.{epoch:02d}.weights.h5"
     m.fit(X, Y, epochs=2, verbose=0, callbacks=[callbacks.ModelCheckpoint(str(path), monitor="loss",
                                                                            save_weights_only=True)])

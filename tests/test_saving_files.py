@@ -16,7 +16,7 @@ import torch
 from kfunc_torch import Input, Model, Sequential, layers
 from kfunc_torch.models import load_model, model_from_json
 from kfunc_torch.saving import SavedFileError
-from tests.test_saving import _check_same, _has_fit, _merge_model, _outs, _randomize, _x
+from tests.test_saving import _check_same, _merge_model, _outs, _randomize, _x
 
 
 # ---------------------------------------------------------------------------- safety
@@ -156,7 +156,6 @@ def test_loads_tf_keras_style_hdf5_weights_by_order_and_by_name(tmp_path):
 # ---------------------------------------------------------------------------- training resumes
 
 
-@pytest.mark.skipif(not _has_fit, reason="the trainer (compile/fit) is not in this tree yet")
 @pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop"])
 def test_fit_resumes_with_the_same_loss_trajectory(optimizer, tmp_path):
     rng = np.random.default_rng(0)
@@ -196,8 +195,7 @@ def test_loads_tf_keras_full_model_h5_with_sequential_config(tmp_path):
     x = _x((3,))
     expected = 1 / (1 + np.exp(-(np.maximum(x.numpy() @ k1 + b1, 0) @ k2 + b2)))
     np.testing.assert_allclose(_outs(model, [x])[0], expected, atol=1e-5)
-    if _has_fit:
-        assert model.compiled and abs(model.optimizer.learning_rate - 0.005) < 1e-9
+    assert model.compiled and abs(model.optimizer.learning_rate - 0.005) < 1e-9
 
 
 def test_load_weights_from_archive_and_bad_extensions(tmp_path):
@@ -212,7 +210,6 @@ def test_load_weights_from_archive_and_bad_extensions(tmp_path):
         model.save(tmp_path / "m.model")
 
 
-@pytest.mark.skipif(not _has_fit, reason="the trainer (compile/fit) is not in this tree yet")
 @pytest.mark.filterwarnings("ignore:Detected pickle protocol")  # torch notes our hand-made pickle's protocol
 def test_optimizer_state_file_cannot_run_code(tmp_path):
     import pickle
@@ -236,7 +233,6 @@ def test_optimizer_state_file_cannot_run_code(tmp_path):
     assert not marker.exists()
 
 
-@pytest.mark.skipif(not _has_fit, reason="the trainer (compile/fit) is not in this tree yet")
 def test_compile_settings_with_loss_objects_survive_and_unsaveable_ones_warn(tmp_path):
     from kfunc_torch import losses
     x = Input(shape=(3,))

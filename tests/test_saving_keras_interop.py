@@ -71,10 +71,6 @@ def _case_inputs(name):
     return [rng.random(size=(4,) + s).astype("float32") for s in _CASES[name][1]]
 
 
-def _missing(name):
-    return [c for c in _CASES[name][2] if not hasattr(layers, c)]
-
-
 def _predict(model, xs):
     with torch.no_grad():
         out = model([torch.from_numpy(x) for x in xs] if len(xs) > 1 else torch.from_numpy(xs[0]))
@@ -127,10 +123,6 @@ def _train_data():
     return {"train_x": rng.normal(size=(64, 6)).astype("float32"), "train_y": rng.normal(size=(64, 2)).astype("float32")}
 
 
-_has_fit = callable(getattr(Model, "fit", None)) and Model.compile is not torch.nn.Module.compile
-
-
-@pytest.mark.skipif(not _has_fit, reason="the trainer (compile/fit) is not in this tree yet")
 @pytest.mark.parametrize("optimizer", ["adam", "rmsprop"])
 def test_training_resumes_from_a_keras3_file_like_in_keras(optimizer, keras_written):
     folder, res = keras_written
@@ -148,8 +140,6 @@ def _dedent(code):
 
 @pytest.mark.parametrize("name", list(_CASES))
 def test_keras3_files_load_and_predict_the_same(name, keras_written):
-    if _missing(name):
-        pytest.skip(f"layers not in kfunc_torch yet: {_missing(name)}")
     folder, res = keras_written
     xs, expected = _case_inputs(name), res[name]
     unsafe = name == "lambda"  # Python bytecode: refused unless the user opts in
@@ -229,7 +219,7 @@ for name in inputs["trained"]:
 
 
 def test_our_files_load_into_keras3_with_the_same_predictions(tmp_path):
-    names = [n for n in _CASES if not _missing(n)]
+    names = list(_CASES)
     arrays, expected = {"folder": str(tmp_path), "names": names}, {}
     rng = np.random.default_rng(3)
     for name in names:
@@ -244,18 +234,18 @@ def test_our_files_load_into_keras3_with_the_same_predictions(tmp_path):
         expected[name] = _predict(model, arrays["x_" + name])
     arrays.update(_train_data())
     arrays["trained"] = []
-    if _has_fit:  # compiled, trained models: Keras goes on training from our optimizer state
-        for opt in ("adam", "rmsprop"):
-            from kfunc_torch import optimizers
-            i = Input(shape=(6,))
-            model = Model(i, layers.Dense(2)(layers.Dense(8, activation="tanh")(i)))
-            model.compile(optimizer=optimizers.Adam(0.01) if opt == "adam" else optimizers.RMSprop(0.01, momentum=0.5),
-                          loss="mse")
-            model.fit(arrays["train_x"], arrays["train_y"], epochs=2, batch_size=16, shuffle=False, verbose=0)
-            model.save(tmp_path / f"trained_{opt}.keras")
-            expected[f"trained_{opt}"] = model.fit(arrays["train_x"], arrays["train_y"], epochs=2, batch_size=16,
-                                                   shuffle=False, verbose=0).history["loss"]
-            arrays["trained"].append(f"trained_{opt}")
+    # compiled, trained models: Keras goes on training from our optimizer state
+    for opt in ("adam", "rmsprop"):
+        from kfunc_torch import optimizers
+        i = Input(shape=(6,))
+        model = Model(i, layers.Dense(2)(layers.Dense(8, activation="tanh")(i)))
+        model.compile(optimizer=optimizers.Adam(0.01) if opt == "adam" else optimizers.RMSprop(0.01, momentum=0.5),
+                      loss="mse")
+        model.fit(arrays["train_x"], arrays["train_y"], epochs=2, batch_size=16, shuffle=False, verbose=0)
+        model.save(tmp_path / f"trained_{opt}.keras")
+        expected[f"trained_{opt}"] = model.fit(arrays["train_x"], arrays["train_y"], epochs=2, batch_size=16,
+                                               shuffle=False, verbose=0).history["loss"]
+        arrays["trained"].append(f"trained_{opt}")
     res = run_keras(_KERAS_READS, arrays)
     for name in arrays["trained"]:
         np.testing.assert_allclose(res[name], expected[name], rtol=1e-4, err_msg=name)

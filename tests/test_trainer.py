@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import torch
 
-import kfunc_torch
 from kfunc_torch import Input, Model, optimizers
 from kfunc_torch.layers import Concatenate, Dense
 from tests.keras_oracle import requires_keras, run_keras
@@ -167,8 +166,6 @@ def _seed000_multi_io():
 
 
 def test_seed000_two_inputs_two_outputs_list_and_dict():
-    if not hasattr(kfunc_torch.layers, "LSTM"):
-        pytest.skip("LSTM not written yet")
     model = _seed000_multi_io()
     headline_data = np.random.randint(1, 1000, size=(32, 100))
     additional_data = np.random.random((32, 5))
