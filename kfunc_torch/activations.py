@@ -196,8 +196,10 @@ def get(identifier):
         # custom_object_scope (saved as "package>name" or by its bare name).
         fn = _ACTIVATIONS.get(identifier) or registry.find_custom(identifier)
         if fn is None:
+            from .engine.suggest import did_you_mean
             raise ValueError(
-                f"Unknown activation {identifier!r}. Expected one of: {', '.join(sorted(_ACTIVATIONS))}, "
+                f"Unknown activation {identifier!r}.{did_you_mean(identifier, _ACTIVATIONS)} Expected one of: "
+                f"{', '.join(sorted(_ACTIVATIONS))}, "
                 "or a callable.")
         return fn
     if isinstance(identifier, dict) and "class_name" in identifier:

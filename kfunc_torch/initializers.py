@@ -199,7 +199,8 @@ def get(identifier):
             return identifier()  # Keras instantiates an initializer class given in place of an instance
         raise TypeError(f"Could not interpret initializer {identifier.__name__!r}: it is a class that is not an "
                         "Initializer (e.g. a layer class). Expected an initializer name ('glorot_uniform'), an "
-                        "Initializer instance (initializers.HeNormal()), or a function (shape, dtype) -> tensor.")
+                        "Initializer instance (initializers.HeNormal()), or a function (shape, dtype) -> tensor. Pass e.g. "
+                        "kernel_initializer='he_normal' or initializers.HeNormal().")
     if callable(identifier):
         return identifier
     raise TypeError(f"Could not interpret initializer {identifier!r}: expected a name or a callable.")

@@ -266,8 +266,9 @@ def get(identifier):
     if isinstance(identifier, str):
         fn = _BY_NAME.get(identifier) or _BY_NAME.get(_snake(identifier))
         if fn is None:
-            raise ValueError(f"Unknown loss {identifier!r}. Expected a Keras loss name such as "
-                             "'categorical_crossentropy', 'mse', 'binary_crossentropy', or a callable.")
+            from .engine.suggest import did_you_mean
+            raise ValueError(f"Unknown loss {identifier!r}.{did_you_mean(identifier, _BY_NAME)} Expected a Keras loss "
+                             "name such as 'categorical_crossentropy', 'mse', 'binary_crossentropy', or a callable.")
         return fn
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier()

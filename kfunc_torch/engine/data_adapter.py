@@ -23,6 +23,7 @@ import torch
 from .keras_tensor import STRING
 
 from . import data_checks as _checks
+from .suggest import did_you_mean
 
 
 def reject_symbolic(data, what: str) -> None:
@@ -66,7 +67,8 @@ def to_list(data, names, what, model_name):
         missing = [n for n in names if n not in data]
         if missing:
             raise ValueError(f"Model {model_name!r}: the dict passed as {what} has keys {sorted(data)}, but the model's "
-                             f"{what} are named {names}; missing {missing}. Key the dict by {what} layer name.")
+                             f"{what} are named {names}; missing {missing}. Key the dict by {what} layer name."
+                             + "".join(did_you_mean(k, missing) for k in sorted(data) if k not in names))
         return [data[n] for n in names]
     if isinstance(data, (list, tuple)):
         if len(names) > 1 or (len(data) == 1 and _is_array(data[0])):
@@ -166,7 +168,8 @@ def check_lengths(arrays, what):
     n = {int(a.shape[0]) for a in arrays if a is not None}
     if len(n) > 1:
         raise ValueError(f"All {what} arrays must have the same number of samples (first dimension); received "
-                         f"{[int(a.shape[0]) for a in arrays if a is not None]}.")
+                         f"{[int(a.shape[0]) for a in arrays if a is not None]}. Make sure x, y (and sample_weight) "
+                         "hold one entry per sample: check how they were split or filtered.")
     return n.pop() if n else 0
 
 

@@ -199,8 +199,10 @@ class Model(Trainer, Layer):
         for layer in self.layers:
             if layer.name == name:
                 return layer
-        raise ValueError(f"No such layer: {name!r}. The layers of model {self.name!r} are: "
-                         f"{[l.name for l in self.layers]}.")
+        from .suggest import did_you_mean
+        names = [l.name for l in self.layers]
+        raise ValueError(f"No such layer: {name!r}.{did_you_mean(name, names)} The layers of model {self.name!r} "
+                         f"are: {names}.")
 
     def _weight_order(self):
         if not self._is_graph_network:

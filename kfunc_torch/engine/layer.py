@@ -37,6 +37,7 @@ from . import call_context
 from .losses_api import LossAPI
 from .node_api import NodeAPI
 from .shape_inference import MetaInference
+from .suggest import unknown_kwargs_message
 from .variable import Variable
 
 _CPU = torch.device("cpu")
@@ -80,8 +81,7 @@ class Layer(NodeAPI, MetaInference, LossAPI, nn.Module):
     def __init__(self, trainable: bool = True, name: str | None = None, dtype=None, **kwargs):
         unknown = set(kwargs) - _LAYER_KWARGS
         if unknown:
-            raise TypeError(f"Keyword argument not understood by {type(self).__name__}: "
-                            f"{', '.join(sorted(unknown))}. Check the spelling against the layer's signature.")
+            raise TypeError(unknown_kwargs_message(type(self), unknown, _LAYER_KWARGS))
         super().__init__()
         # One dict update instead of twenty attribute assignments through __setattr__: every layer
         # pays this, and a 10,000-layer graph pays it 10,000 times.
@@ -344,7 +344,8 @@ class Layer(NodeAPI, MetaInference, LossAPI, nn.Module):
             if tuple(value.shape) != tuple(p.shape):
                 raise ValueError(
                     f'Weight "{attr}" of layer "{layer.name}" has shape {expected}, but the array given '
-                    f"for it has shape {tuple(np.shape(weights[records.index((layer, attr, p))]))}.")
+                    f"for it has shape {tuple(np.shape(weights[records.index((layer, attr, p))]))}. Pass arrays "
+                    "in the order and shapes of get_weights().")
             with torch.no_grad():
                 p.copy_(value.to(p.device))
 

@@ -82,7 +82,8 @@ class _BaseConv(Layer):
         if len(input_shape) != self.rank + 2:
             raise ValueError(f'{type(self).__name__} layer "{self.name}" expects inputs of rank {self.rank + 2} '
                              f"(batch, {'spatial, ' * self.rank}channels in {self.data_format}); received input "
-                             f"shape {tuple(input_shape)}.")
+                             f"shape {tuple(input_shape)}. Reshape the data to that rank (a single-channel image needs its "
+                             "channel axis: x[..., None]).")
         cin = sp.channel_dim(input_shape, self.data_format)
         if cin is None:
             raise ValueError(f'{type(self).__name__} layer "{self.name}" needs a known channel dimension '

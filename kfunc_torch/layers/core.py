@@ -36,7 +36,8 @@ class Dense(Layer):
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, int) or units <= 0:
-            raise ValueError(f"Dense: units must be a positive integer; received units={units!r}.")
+            raise ValueError(f"Dense: units must be a positive integer; received units={units!r}. Pass the "
+                             "output size, e.g. Dense(64).")
         self.units = units
         self.activation = _activations.get(activation)
         self.use_bias = use_bias
@@ -114,7 +115,8 @@ class Dropout(Layer):
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if not 0 <= rate <= 1:
-            raise ValueError(f"Dropout: rate must be in [0, 1]; received rate={rate!r}.")
+            raise ValueError(f"Dropout: rate must be in [0, 1]; received rate={rate!r}. Pass the fraction "
+                             "of inputs to drop, e.g. Dropout(0.5).")
         self.rate = float(rate)
         self.noise_shape = noise_shape
         self.seed = seed
@@ -190,7 +192,8 @@ class Reshape(Layer):
                 target[i] = None
         elif known is not None and known != math.prod(target):
             raise ValueError(f'Reshape layer "{self.name}": total size of the new shape {self.target_shape} '
-                             f"({math.prod(target)}) must equal that of the input shape {tuple(input_shape)} ({known}).")
+                             f"({math.prod(target)}) must equal that of the input shape {tuple(input_shape)} ({known}). Pass "
+                             "a target_shape of the same total size, or -1 for one dimension to infer it.")
         return (input_shape[0],) + tuple(target)
 
     def call(self, inputs):

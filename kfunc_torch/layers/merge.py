@@ -78,7 +78,8 @@ class _Merge(Layer):
                 elif a != b and 1 not in (a, b):
                     raise ValueError(
                         f'Layer "{self.name}" ({type(self).__name__}) needs inputs of the same shape, but received '
-                        f"shapes {_fmt(input_shape)} (axis {i}: {a} vs {b}).")
+                        f"shapes {_fmt(input_shape)} (axis {i}: {a} vs {b}). Give them the same shape (a Dense or "
+                        "Reshape before one of them), or use Concatenate to join them side by side.")
                 else:
                     out[i] = max(a, b)
         return tuple(out)

@@ -61,7 +61,10 @@ def get(identifier):
             return _CLASSES_BY_NAME[identifier]()
         fn = _BY_NAME.get(identifier)
         if fn is None:
-            raise ValueError(f"Unknown metric {identifier!r}. Expected a Keras metric name such as 'accuracy', "
+            from ..engine.suggest import did_you_mean
+            known = [*_BY_NAME, *_CLASSES_BY_NAME, "accuracy", "acc"]
+            raise ValueError(f"Unknown metric {identifier!r}.{did_you_mean(identifier, known)} Expected a Keras metric "
+                             "name such as 'accuracy', "
                              f"'mae', 'mse', 'AUC', one of {sorted(_BY_NAME)}, a Metric or a function.")
         return MeanMetricWrapper(fn, name=identifier)
     if callable(identifier):

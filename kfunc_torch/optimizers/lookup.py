@@ -28,7 +28,9 @@ def get(identifier):
     if isinstance(identifier, str):
         cls = _BY_NAME.get(identifier.lower())
         if cls is None:
-            raise ValueError(f"Unknown optimizer {identifier!r}. Expected one of {sorted(_BY_NAME)}, "
+            from ..engine.suggest import did_you_mean
+            raise ValueError(f"Unknown optimizer {identifier!r}.{did_you_mean(identifier, _BY_NAME)} Expected one of "
+                             f"{sorted(_BY_NAME)}, "
                              "an optimizer instance, or a torch.optim.Optimizer.")
         return cls()
     if isinstance(identifier, dict):
