@@ -75,8 +75,7 @@ for i, (src, key) in enumerate(inputs["rand"]):
     t = layer.get_random_transformation(xt, training=True)
     t_np = np_(t)   # before transform_images: Keras's affine_transform edits its matrix in place
     out = layer.transform_images(xt, t, training=True)
-    # Keras 3's random layers default to training=True on a direct call; we follow the project rule
-    # (inference unless fit() or training=True), so Keras's inference is asked for explicitly.
+    # A direct call augments in both (training defaults to True); inference is asked for explicitly.
     inf = layer(x, training=False)
     u8 = layer(x.astype("uint8"), training=False)
     if src.startswith("RandomCrop"):
@@ -135,8 +134,8 @@ def test_random_layers_apply_keras_transformations_as_keras(keras_results, i):
     ours = layer.transform_images(torch.from_numpy(x), t)
     np.testing.assert_allclose(ours.numpy(), out, atol=1e-4, rtol=1e-5, err_msg=src)
     # inference: the images pass through (RandomCrop: crop/resize to its size), dtypes as Keras's
-    np.testing.assert_allclose(layer(x).numpy(), inf, atol=1e-4, rtol=1e-5)
-    assert str(layer(IMG_U8 if key != "IMG_CF" else IMG_CF.astype(np.uint8)).dtype) == u8_dtype
+    np.testing.assert_allclose(layer(x, training=False).numpy(), inf, atol=1e-4, rtol=1e-5)
+    assert str(layer(IMG_U8 if key != "IMG_CF" else IMG_CF.astype(np.uint8), training=False).dtype) == u8_dtype
     assert layer(Input(x.shape[1:])).shape == sym
     _same_config(layer, cfg, src)
     # our own draws have the structure (keys, shapes) of Keras's
@@ -183,7 +182,7 @@ def test_random_layers_act_only_in_training_through_fit_and_predict():
     np.testing.assert_array_equal(p1, p2)  # inference is deterministic
     crop = L.RandomCrop(6, 4)
     np.testing.assert_allclose(model.predict(x, verbose=0),
-                               model.layers[-1](model.layers[-2](crop(torch.from_numpy(x)))).detach().numpy(),
+                               model.layers[-1](model.layers[-2](crop(torch.from_numpy(x), training=False))).detach().numpy(),
                                atol=1e-5)
 
 

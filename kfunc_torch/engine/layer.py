@@ -439,7 +439,15 @@ class Layer(NodeAPI, MetaInference, LossAPI, nn.Module):
         return kwargs
 
     def _eager_call(self, args, kwargs):
+        given = kwargs.get("training")
         kwargs = self._drop_unaccepted(kwargs)
+        if given is not None and "training" not in kwargs and given is not call_context.current_training():
+            # Keras: a call() without `training` still passes an explicit value to the layers it calls.
+            token = call_context.set_training(given)
+            try:
+                return self._eager_call(args, kwargs)
+            finally:
+                call_context.reset_training(token)
         device = self._device()
         args, kwargs = pytree.tree_map(lambda v: _to_tensor(v, device), (args, kwargs))
         if not self.built:

@@ -569,8 +569,12 @@ class Trainer(GeneratorMethods, StepAPI):
             torch._C._set_grad_enabled(False)
             try:
                 # Without hooks, self(t) would only run forward(t); on the CPU, forward is _forward.
-                out = self._forward((t,), None) if _no_forward_hooks(self) else self(t)
+                # training=False as Keras passes it: layers whose call defaults to training=True (the random
+                # image layers) pass through, inside custom layers too (the flag in the call context).
+                token = call_context.set_training(False)
+                out = self._forward((t,), False) if _no_forward_hooks(self) else self(t)
             finally:
+                call_context.reset_training(token)
                 torch._C._set_grad_enabled(grad_was_enabled)
             if type(out) is torch.Tensor and out.dtype is torch.float32:
                 return out.numpy()
@@ -585,7 +589,8 @@ class Trainer(GeneratorMethods, StepAPI):
                     _data.check_shapes(self, xs)
                 else:
                     xs = _data.ArrayData(self, x, None, check=True).xs
-                out = self._run_model(xs, None)
+                with call_context.training_scope(False):  # as Keras: inference (see the fast path)
+                    out = self._run_model(xs, None)
         finally:
             if was_training:
                 self.train(True)

@@ -133,7 +133,8 @@ class PreprocessingLayer(Layer):
         return super()._eager_call(args, kwargs)
 
     def _active(self, training) -> bool:
-        """Random layers transform only when training (fit(), or training=True)."""
+        """Whether a random layer transforms: ``training`` as resolved by the call (the random image layers'
+        call defaults to True, as Keras 3's); an explicit None follows torch's train()/eval() mode."""
         return bool(self.training if training is None else training)
 
     @staticmethod

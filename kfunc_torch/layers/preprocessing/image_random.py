@@ -1,9 +1,13 @@
 """Random image augmentation: RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast,
 RandomCrop, RandomBrightness.
 
-They transform only when training (in fit(), or called with ``training=True``); in inference they
-pass images through (as float32, as Keras 3 does; RandomBrightness keeps the dtype, RandomCrop
-centre-crops and resizes to its target size). Each call draws one transformation per image from
+When they transform is Keras 3's rule: ``call(inputs, training=True)``, so they augment in fit() and
+on a direct call without ``training`` (``layer(images)``, ``model(images)``, a custom layer's
+``self.augment(x)``), and pass images through in predict(), evaluate(), predict_on_batch() and when
+called with ``training=False`` or an explicit ``training=None`` (in a torch loop, pass
+``training=False`` to evaluate: torch's ``model.eval()`` does not turn them off, as Keras has no such
+mode). Passing through gives float32, as Keras 3 does; RandomContrast and RandomBrightness keep the
+dtype, RandomCrop centre-crops and resizes to its target size. Each call draws one transformation per image from
 the layer's own ``torch.Generator`` when ``seed`` is given (reproducible), else from torch's global
 RNG (so ``torch.manual_seed`` applies). The draws are not Keras's random numbers; the transforms
 are Keras's: ``layer.get_random_transformation(images)`` returns the same dict Keras returns and
@@ -12,7 +16,8 @@ are Keras's: ``layer.get_random_transformation(images)`` returns the same dict K
 Example::
 
     >>> augment = Sequential([RandomFlip("horizontal"), RandomRotation(0.1), RandomZoom(0.2)])
-    >>> augment(images, training=True)       # a new random transform per image, per call
+    >>> augment(images)                      # a new random transform per image, per call (as Keras 3)
+    >>> augment(images, training=False)      # unchanged
 """
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ import torch
 
 from . import _image_ops as ops
 from ._base import make_generator
-from .image import ImageLayer, center_crop
+from .image import ImageLayer
 
 __all__ = ["RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast", "RandomCrop",
            "RandomBrightness"]
@@ -76,7 +81,8 @@ class RandomImageLayer(ImageLayer):
         u = torch.rand(tuple(shape), generator=self._generator)
         return (u * (float(high) - float(low)) + float(low)).to(device)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=True):
+        # Keras 3's default: True when the caller gives no value (an enclosing fit/predict passes its own).
         single = inputs.dim() == 3
         images = inputs.unsqueeze(0) if single else inputs
         if images.dim() != 4:
