@@ -1,5 +1,6 @@
-"""``alias_keras()``: make ``import keras`` (and, without TensorFlow, ``from tensorflow import keras``)
-resolve to kfunc_torch, so Keras tutorials run unmodified.
+"""``alias_keras()``: make ``import keras`` (and, without TensorFlow, ``import tensorflow``: the stand-in
+``kfunc_torch.tf_stand_in``, tf ops on torch with ``tf.keras``) resolve to kfunc_torch, so Keras
+tutorials run unmodified.
 
 A ``sys.meta_path`` finder maps ``keras.X.Y`` to the module ``kfunc_torch.X.Y`` when it exists (the
 same module object, registered under both names, resolved lazily on import). Old Keras paths that
@@ -50,7 +51,7 @@ _MISSING_HINTS = {
     "wrappers": " For scikit-learn wrappers, wrap model.fit/predict in your own estimator class.",
 }
 
-_state = {"finder": None, "keras": None, "tensorflow": None}
+_state = {"finder": None, "keras": None, "tensorflow": False}  # tensorflow: whether the stand-in is on
 
 
 def _public(module) -> dict:
@@ -97,19 +98,12 @@ def _make_keras_module() -> types.ModuleType:
     return mod
 
 
-class _TensorflowStub(types.ModuleType):
-    def __getattr__(self, name):
-        raise AttributeError(
-            f"tensorflow.{name}: TensorFlow is not installed; kfunc_torch.alias_keras() provides only "
-            "`tensorflow.keras` (on PyTorch). Use keras / tf.keras APIs, or install TensorFlow for the rest.")
-
-
-def _make_tensorflow_stub(keras_module) -> types.ModuleType:
-    mod = _TensorflowStub("tensorflow", "Stand-in for TensorFlow exposing only `keras` (kfunc_torch).")
-    mod.__path__ = []
-    mod.keras = keras_module
-    mod.__version__ = "2.13.1"
-    return mod
+def _tensorflow_module() -> types.ModuleType:
+    """The TensorFlow stand-in (``kfunc_torch.tf_stand_in``: tf ops on torch), made on first import of
+    ``tensorflow``, its ``keras`` the aliased keras."""
+    from . import tf_stand_in
+    tf_stand_in.keras = _state["keras"]
+    return tf_stand_in
 
 
 class _AliasLoader(importlib.abc.Loader):
@@ -134,7 +128,7 @@ def _empty_module(name):
 
 
 class _KerasFinder(importlib.abc.MetaPathFinder):
-    """Resolves keras.* (and tensorflow / tensorflow.keras.* for the stub) to kfunc_torch modules."""
+    """Resolves keras.* (and, for the stand-in, tensorflow.keras.* and tensorflow.X) to kfunc_torch modules."""
 
     def __init__(self, with_tensorflow: bool):
         self.with_tensorflow = with_tensorflow
@@ -142,14 +136,19 @@ class _KerasFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
         if self.with_tensorflow:
             if fullname == "tensorflow":
-                return importlib.util.spec_from_loader(fullname, _AliasLoader(lambda: _state["tensorflow"]),
-                                                       is_package=True)
+                return importlib.util.spec_from_loader(fullname, _AliasLoader(_tensorflow_module), is_package=True)
             if fullname == _TENSORBOARD_NO_TF:
                 return importlib.util.spec_from_loader(fullname, _AliasLoader(_empty_module(fullname)))
             if fullname == "tensorflow.keras" or fullname.startswith("tensorflow.keras."):
                 keras_name = fullname[len("tensorflow."):]
                 return importlib.util.spec_from_loader(
                     fullname, _AliasLoader(lambda: importlib.import_module(keras_name)), is_package=True)
+            if fullname.startswith("tensorflow."):  # tensorflow.nn, tensorflow.data, ...: the stand-in's modules
+                target = "kfunc_torch.tf_stand_in" + fullname[len("tensorflow"):]
+                if importlib.util.find_spec(target) is None:
+                    return None
+                return importlib.util.spec_from_loader(
+                    fullname, _AliasLoader(lambda: importlib.import_module(target)), is_package=True)
         if fullname != "keras" and not fullname.startswith("keras."):
             return None
         if fullname == "keras":
@@ -204,8 +203,7 @@ def alias_keras(compat: str | None = None, force: bool = False):
         return _state["keras"]
     with_tf = "tensorflow" not in sys.modules and importlib.util.find_spec("tensorflow") is None
     _state["keras"] = _make_keras_module()
-    if with_tf:
-        _state["tensorflow"] = _make_tensorflow_stub(_state["keras"])
+    _state["tensorflow"] = with_tf
     finder = _KerasFinder(with_tf)
     sys.meta_path.insert(0, finder)
     _state["finder"] = finder
@@ -220,9 +218,12 @@ def unalias_keras() -> None:
         return
     sys.meta_path.remove(finder)
     for name in [n for n in sys.modules if n in ("keras", "tensorflow") or n.startswith(("keras.", "tensorflow."))]:
-        if name.startswith("tensorflow") and _state["tensorflow"] is None:
+        if name.startswith("tensorflow") and not _state["tensorflow"]:
             continue
         del sys.modules[name]
-    if _state["tensorflow"] is not None:
+    if _state["tensorflow"]:
         sys.modules.pop(_TENSORBOARD_NO_TF, None)
-    _state.update(finder=None, keras=None, tensorflow=None)
+        stand_in = sys.modules.get("kfunc_torch.tf_stand_in")
+        if stand_in is not None:
+            stand_in.__dict__.pop("keras", None)
+    _state.update(finder=None, keras=None, tensorflow=False)
