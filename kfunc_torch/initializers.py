@@ -201,6 +201,10 @@ def get(identifier):
                         "Initializer (e.g. a layer class). Expected an initializer name ('glorot_uniform'), an "
                         "Initializer instance (initializers.HeNormal()), or a function (shape, dtype) -> tensor. Pass e.g. "
                         "kernel_initializer='he_normal' or initializers.HeNormal().")
+    if isinstance(identifier, torch.nn.Module):  # callable, but a layer: it would fail at build with a torch error
+        raise TypeError(f"Could not interpret initializer {identifier!r}: it is a layer (a {type(identifier).__name__} "
+                        "instance), not an Initializer. Expected an initializer name ('glorot_uniform'), an Initializer "
+                        "instance or a function (shape, dtype) -> tensor. Pass e.g. kernel_initializer='he_normal'.")
     if callable(identifier):
         return identifier
     raise TypeError(f"Could not interpret initializer {identifier!r}: expected a name or a callable.")

@@ -49,7 +49,7 @@ def test_embedding_in_range_ids_are_untouched():
 def test_direct_call_on_wrong_shape_names_model_input_and_shapes():
     i = Input((4,), name="features")
     m = Model(i, layers.Dense(2)(i))
-    with pytest.raises(ValueError, match=r"called on a tensor of shape \(2, 5\) for input 'features', which "
+    with pytest.raises(ValueError, match=r"called on data of shape \(2, 5\) for input 'features', which "
                                          r"expects shape \(None, 4\)"):
         m(torch.zeros(2, 5))
 
@@ -72,10 +72,12 @@ def test_empty_data_is_refused(call):
         getattr(m, call)(*args, verbose=0)
 
 
+@pytest.mark.parametrize("call", ["fit", "evaluate", "predict"])
 @pytest.mark.parametrize("batch_size", [0, -3, 2.5, "32", True])
-def test_bad_batch_size_is_refused(batch_size):
+def test_bad_batch_size_is_refused(batch_size, call):
+    args = (np.zeros((8, 4)),) if call == "predict" else (np.zeros((8, 4)), np.zeros((8, 1)))
     with pytest.raises(ValueError, match=f"batch_size must be a positive integer .* received batch_size={batch_size!r}"):
-        _binary_model().fit(np.zeros((8, 4)), np.zeros((8, 1)), batch_size=batch_size, verbose=0)
+        getattr(_binary_model(), call)(*args, batch_size=batch_size, verbose=0)
 
 
 def test_binary_targets_of_the_wrong_width_say_which_output_and_both_shapes():
@@ -91,7 +93,8 @@ def test_categorical_targets_of_the_wrong_width_suggest_to_categorical():
         m.fit(np.zeros((8, 4)), np.zeros((8, 3)), verbose=0)
 
 
-@pytest.mark.parametrize("labels", [np.array(["cat", "dog"] * 4), np.array(["cat", "dog"] * 4, dtype=object)])
+@pytest.mark.parametrize("labels", [np.array(["cat", "dog"] * 4), np.array(["cat", "dog"] * 4, dtype=object),
+                                    ["cat", "dog"] * 4])
 def test_string_labels_ask_for_class_ids(labels):
     with pytest.raises(TypeError, match=r"are strings \(e.g. \['cat', 'dog', 'cat'\]\).*np.unique"):
         _binary_model().fit(np.zeros((8, 4)), labels, verbose=0)
@@ -101,6 +104,10 @@ def test_a_layer_class_is_not_an_initializer_but_an_initializer_class_is():
     with pytest.raises(TypeError, match="'Dense': it is a class that is not an Initializer"):
         layers.Dense(2, kernel_initializer=layers.Dense)
     assert isinstance(initializers.get(initializers.HeNormal), initializers.HeNormal)
+    with pytest.raises(TypeError, match="it is a layer \\(a Dense instance\\), not an Initializer.*'he_normal'"):
+        layers.Dense(2, kernel_initializer=layers.Dense(3))
+    fn = lambda shape, dtype=None: torch.ones(shape)  # noqa: E731 -- a plain callable stays accepted
+    assert float(layers.Dense(2, kernel_initializer=fn)(torch.ones(1, 3)).sum().detach()) == 6.0
 
 
 def _keras2_lambda_config():
@@ -130,24 +137,29 @@ def test_one_axis_off_inputs_accepted_exactly_where_keras_accepts_them():
         i = Input(shape)
         m = Model(i, layers.Dense(2)(layers.Flatten()(i)))
         kernels[name] = m.get_weights()
-        try:
-            ours[name] = m.predict(x, verbose=0)
-        except ValueError:
-            ours[name] = None
+        for how, run in (("predict", lambda: m.predict(x, verbose=0)), ("call", lambda: m(x).detach().numpy()),
+                         ("call_torch", lambda: m(torch.from_numpy(x)).detach().numpy())):
+            try:
+                ours[name + how] = run()
+            except ValueError:
+                ours[name + how] = None
     res = run_keras('''
-        import keras
+        import keras, torch
         for name, shape in [("short", (1,)), ("long", (8,)), ("image", (5, 5, 1)), ("two_off", (8,))]:
             i = keras.Input(shape)
             m = keras.Model(i, keras.layers.Dense(2)(keras.layers.Flatten()(i)))
             m.set_weights([inputs[name + "_k"], inputs[name + "_b"]])
-            try:
-                result[name] = m.predict(inputs[name], verbose=0)
-            except Exception:
-                result[name] = None
+            for how, run in (("predict", lambda: m.predict(inputs[name], verbose=0)),
+                             ("call", lambda: m(inputs[name])), ("call_torch", lambda: m(torch.from_numpy(inputs[name])))):
+                try:
+                    result[name + how] = run()
+                except Exception:
+                    result[name + how] = None
     ''', arrays={**{n: x for n, (_, x) in cases.items()}, **{n + "_k": w[0] for n, w in kernels.items()},
                  **{n + "_b": w[1] for n, w in kernels.items()}})
-    for name in cases:
+    assert set(ours) == set(res)
+    for name in ours:
         assert (ours[name] is None) == (res[name] is None), name
         if res[name] is not None:
             np.testing.assert_allclose(ours[name], res[name], atol=1e-5)
-    assert ours["short"] is not None and ours["long"] is not None
+    assert all(ours[n + how] is not None for n in ("short", "long") for how in ("predict", "call", "call_torch"))

@@ -48,6 +48,8 @@ def check_not_empty(n: int) -> None:
 
 def reject_string_targets(a, name: str) -> None:
     """Keras losses need numbers; string class labels must be mapped to ids first."""
+    if isinstance(a, (list, tuple)) and a and isinstance(a[0], str):
+        a = np.asarray(a)  # a plain list of class names
     kind = getattr(getattr(a, "dtype", None), "kind", None)
     if kind in ("U", "S") or (kind == "O" and np.asarray(a).size and isinstance(np.asarray(a).flat[0], str)):
         sample = np.asarray(a).ravel()[:3].tolist()
@@ -96,16 +98,16 @@ def explain_call_failure(model, values):
     look right (the original error then stands).
     """
     for t, name, v in zip(model.inputs, model.input_names, values):
-        if not isinstance(v, torch.Tensor):
+        if not hasattr(v, "shape"):
             continue
         expected = tuple(t.shape)
         got = tuple(v.shape)
         if len(got) != len(expected) or any(e is not None and e != g for e, g in zip(expected[1:], got[1:])):
-            return ValueError(f"Model {model.name!r} was called on a tensor of shape {got} for input {name!r}, which "
+            return ValueError(f"Model {model.name!r} was called on data of shape {got} for input {name!r}, which "
                               f"expects shape {expected}. Reshape the data so that all dimensions after the first "
                               "(the samples) match the Input.")
         device = model._device()
-        if v.device.type != device.type:
+        if isinstance(v, torch.Tensor) and v.device.type != device.type:
             return ValueError(f"Model {model.name!r} is on {device}, but input {name!r} is a tensor on {v.device}. "
                               f"Move one to the other: `x.to({str(device)!r})` or `model.to(x.device)`.")
     return None

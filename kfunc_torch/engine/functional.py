@@ -114,6 +114,7 @@ class Model(Trainer, Layer):
         specs = [InputSpec(shape=(None,) + tuple(t.shape[1:])) for t in self.inputs]
         self.input_spec = specs if len(specs) > 1 else specs[0]
         self._single_input = len(self.inputs) == 1
+        self._input_ranks = [len(t.shape) for t in self.inputs]
         # predict_on_batch's fast path: one float32 input whose shape after the batch is known.
         tail = tuple(self.inputs[0].shape[1:])
         fixed = self._single_input and None not in tail and self.inputs[0].torch_dtype is torch.float32
@@ -242,6 +243,12 @@ class Model(Trainer, Layer):
             values = [args[0]]
         else:
             values = self._input_values(args)
+        if [getattr(v, "ndim", None) for v in values] != self._input_ranks:  # Keras's one-axis rule, as in fit
+            values = [v if getattr(v, "ndim", None) is None else _checks.adjust_rank(tuple(t.shape), v)
+                      for t, v in zip(self.inputs, values)]
+            wrong = _checks.explain_call_failure(self, values)
+            if wrong is not None:  # a rank still off: refused before a layer broadcasts or flattens it away
+                raise wrong
         try:
             if mask is None and not self._outputs_masked:
                 outs = self._plan.run(values, training)

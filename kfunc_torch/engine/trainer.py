@@ -472,7 +472,7 @@ class Trainer(GeneratorMethods, StepAPI):
             data = _data.IterData(self, x, batch_size, False, None, steps)
         else:
             rep = _distributed.replicas(self)
-            data = _data.ArrayData(self, x, None, None, batch_size or 32)
+            data = _data.ArrayData(self, x, None, None, batch_size)  # it refuses 0, and None means 32
             if rep is not None:  # each rank predicts a block of rows; gathered in order below
                 data = rep.predict_part(data)
                 verbose, callbacks = rep.for_this_rank(verbose, callbacks)
