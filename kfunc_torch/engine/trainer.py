@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch.nn.modules import module as _torch_module
 
 from .. import callbacks as _callbacks
 from .. import config as _keras_config
@@ -28,26 +27,20 @@ from ..legacy import CALLS, rename_call
 from ..legacy.generators import GeneratorMethods
 from . import data_adapter as _data
 from . import jit as _jit
+from .batch_methods import BatchMethods
 from .compile_utils import CompiledLoss, compile_metrics
-from . import call_context
-from .losses_api import added_metrics_of, call_losses_in
-from .custom_steps import CompileMetrics, StepAPI, pack_data, uses_custom_steps
-from .layer import _CPU
-
-_FLOAT32 = np.dtype(np.float32)
-_GLOBAL_FORWARD_HOOKS = getattr(_torch_module, "_global_forward_hooks", None)
-_GLOBAL_FORWARD_PRE_HOOKS = getattr(_torch_module, "_global_forward_pre_hooks", None)
+from .custom_steps import CompileMetrics, StepAPI, pack_data
+from .lean_step import LeanStep
+from .losses_api import added_metrics_of
 
 
-def _no_forward_hooks(module) -> bool:
-    """Whether ``module(x)`` would only run ``module.forward(x)`` (no forward hooks on it or global),
-    so that calling forward directly saves torch's dispatch (a few microseconds per call)."""
-    return not (module._forward_hooks or module._forward_pre_hooks or _GLOBAL_FORWARD_HOOKS is None
-                or _GLOBAL_FORWARD_HOOKS or _GLOBAL_FORWARD_PRE_HOOKS)
+class Trainer(LeanStep, BatchMethods, GeneratorMethods, StepAPI):
+    """The training API mixed into ``Model`` (no ``__init__``: ``Model.__init__`` calls ``_init_trainer``).
 
-
-class Trainer(GeneratorMethods, StepAPI):
-    """The training API mixed into ``Model`` (no ``__init__``: ``Model.__init__`` calls ``_init_trainer``)."""
+    Its parts: ``LeanStep`` (the built-in step and its running sums, ``lean_step.py``),
+    ``BatchMethods`` (``train_on_batch``/``test_on_batch``/``predict_on_batch``, ``batch_methods.py``),
+    ``GeneratorMethods`` (Keras 2's ``fit_generator``/..., ``legacy/generators.py``) and ``StepAPI``
+    (Keras 3's overridable ``train_step``/``test_step``/..., ``custom_steps.py``)."""
 
     def _init_trainer(self) -> None:
         """Called from Model.__init__ (the mixin has no __init__ of its own)."""
@@ -112,170 +105,6 @@ class Trainer(GeneratorMethods, StepAPI):
         if not self.compiled:
             raise RuntimeError(f"You must compile the model before calling {what}(): "
                                "model.compile(optimizer='rmsprop', loss='categorical_crossentropy').")
-
-    # ================================================================== the step
-    def _prepare_training(self, data=None):
-        """Build what every train step needs once (no graph walks inside the step)."""
-        if data is not None and not any(True for _ in self.parameters()):
-            # A subclassed model creates its weights on its first call: run one batch before the
-            # optimizer collects the parameters.
-            xs = next(iter(data.batches(False, 1)))[0]
-            with torch.no_grad():
-                self._run_model(xs, None)
-        device = self._device()
-        params = [p for p in self.trainable_weights if p.requires_grad]
-        if isinstance(self.optimizer, _optimizers.Optimizer) and not self.optimizer.built:
-            self.optimizer.build(params)
-        layers = self._flatten_layers()
-        self._reg_terms = [(l, a, r) for l in layers for a, r in l._regularizers]
-        self._extra_losses = [x for l in layers for x in l._layer_losses]
-        self._layer_ids = {id(l) for l in layers}  # whose add_loss() call losses count in this model
-        self._all_layers = layers
-        self._activity_terms = [l for l in layers if l.activity_regularizer is not None]
-        self._constraint_terms = [(l, a, c) for l in layers for a, c in l._constraints.items() if c is not None]
-        self._scaler = _mp.make_grad_scaler(device)
-        # Decided once: the step neither reads a tensor's device nor enters a no-op context.
-        self._autocast_device = device if _mp.global_policy().is_mixed else None
-        self._loss_fn = self._jitted("train step", self._forward_and_loss)
-        rep = _distributed.replicas(self)  # several processes: the replicated step (kfunc_torch/distributed)
-        self._custom_steps = uses_custom_steps(self)
-        if self._custom_steps:  # the model's own train_step (Keras 3's step API, engine/custom_steps.py)
-            self._train_fn = self._run_train_step
-        else:
-            self._train_fn = self._train_step if rep is None else rep.train_step(self)
-
-    def _execution_size(self):
-        """steps_per_execution: how many steps run between two rounds of batch callbacks (Keras 3's grouping)."""
-        return getattr(self, "_steps_per_execution", 1)
-
-    def _jitted(self, what, method):
-        """``method`` itself, or under jit_compile=True this model's own compiled copy of it (engine/jit.py)."""
-        if not getattr(self, "_jit_compile", False):
-            return method
-        fns = self.__dict__.setdefault("_jit_fns", {})
-        if what not in fns:
-            fns[what] = _jit.CompiledFunction(method, what)
-        return fns[what]
-
-    def _run_model(self, xs, training):
-        if len(xs) == 1:
-            return self(xs[0]) if training is None else self.forward(xs[0], training=training)
-        return self.forward(xs, training=training)
-
-    def _outputs_list(self, out):
-        if isinstance(out, torch.Tensor):
-            return [out]
-        return list(out.values()) if isinstance(out, dict) else list(out)
-
-    def _forward_and_loss(self, xs, ys, sws, training=True):
-        """Forward pass and Keras's loss: sum of weighted per-output losses plus model.losses."""
-        outs = self._outputs_list(self._run_model(xs, training))
-        parts = []
-        total = None
-        for e in self._compiled_loss.entries:
-            pred = outs[e.index]
-            if pred.dtype != torch.float32 and pred.is_floating_point():
-                pred = pred.float()  # mixed precision: losses in float32
-            value = e(ys[e.index], pred, None if sws is None else sws[e.index])
-            parts.append(value)
-            term = value if e.weight == 1.0 else value * e.weight
-            total = term if total is None else total + term
-        extra = [reg(getattr(layer, attr)) for layer, attr, reg in self._reg_terms]
-        extra += [x() if callable(x) else x for x in self._extra_losses]
-        for layer in self._activity_terms:  # recorded by this forward pass (Layer.forward)
-            extra += layer._activity_losses
-        for value in extra:
-            total = value if total is None else total + value
-        if call_context.loss_owners:  # add_loss() in a layer's call during this pass
-            for value in call_losses_in(self._layer_ids):
-                value = value if value.dim() == 0 else value.sum()
-                total = value if total is None else total + value
-        if total is None:
-            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`, or add losses "
-                             "with add_loss() in a layer's call().")
-        return outs, total, parts
-
-    def _train_step(self, xs, ys, sws):
-        """One optimizer step on a batch; returns outputs (detached), total loss and per-output losses."""
-        opt = self.optimizer
-        if self._autocast_device is None:
-            outs, total, parts = self._loss_fn(xs, ys, sws)
-        else:
-            with _mp.autocast_context(self._autocast_device):
-                outs, total, parts = self._loss_fn(xs, ys, sws)
-        opt.zero_grad(set_to_none=True)
-        if not total.requires_grad:  # nothing to train (Keras skips the update when no weight is trainable)
-            return outs, total, parts
-        if self._scaler is not None:
-            self._scaler.scale(total).backward()
-            self._scaler.step(opt)
-            self._scaler.update()
-        else:
-            total.backward()
-            opt.step()
-        if self._constraint_terms:
-            with torch.no_grad():
-                for layer, attr, fn in self._constraint_terms:
-                    p = getattr(layer, attr)
-                    p.copy_(fn(p))
-        return outs, total, parts
-
-    # ================================================================== running sums
-    def _reset_trackers(self):
-        if self.__dict__.get("_custom_steps"):
-            self._step_logs = None
-            self.reset_metrics()  # Keras: every metric in model.metrics, at each epoch and evaluate
-            return
-        for m in added_metrics_of(getattr(self, "_all_layers", ())):
-            m.reset_state()
-        # [total, per-output losses...] weighted by batch size, summed on the device.
-        self._loss_sum = None
-        self._loss_count = 0
-        for e in self._metric_entries:
-            e.metric.reset_state()
-
-    @torch.no_grad()
-    def _track(self, ys, sws, outs, total, parts, batch_size):
-        if total is None:  # a custom train_step updated its own metrics
-            return
-        if not batch_size:  # a rank's empty share of a short last batch
-            return
-        values = torch.stack([total.detach()] + [p.detach() for p in parts]) if self._compiled_loss.multi \
-            else total.detach()
-        if self._loss_sum is None:
-            self._loss_sum = values.float() * batch_size
-        else:  # one fused kernel: sum += batch_size * loss
-            self._loss_sum.add_(values, alpha=batch_size)
-        self._loss_count += batch_size
-        for e in self._metric_entries:
-            pred = outs[e.index].detach()
-            e.metric.update_state(ys[e.index], pred, sws[e.index] if e.weighted and sws is not None else None)
-
-    def _results(self, prefix="", replicas=None):
-        """The running averages as a dict of floats (one device-to-host copy for all of them); with
-        ``replicas``, over every rank's rows."""
-        if replicas is not None:
-            with replicas.reduced(self):
-                return self._results(prefix)
-        if self.__dict__.get("_custom_steps"):
-            return self._custom_results(prefix)
-        if self._loss_sum is None:
-            return {}
-        losses = (self._loss_sum / self._loss_count).reshape(-1)
-        results = [torch.as_tensor(e.metric.result(), device=self._loss_sum.device).reshape(-1).float()
-                   for e in self._metric_entries]
-        flat = torch.cat([losses] + results).tolist()
-        keys = ["loss"] + ([e.key for e in self._compiled_loss.entries] if self._compiled_loss.multi else [])
-        logs = {prefix + k: v for k, v in zip(keys, flat)}
-        at = len(keys)
-        for e, r in zip(self._metric_entries, results):
-            n = r.numel()
-            # A metric with several values (Precision(thresholds=[0.3, 0.5])) logs an array, as in Keras.
-            logs[prefix + e.key] = flat[at] if n == 1 else np.array(flat[at:at + n], dtype=np.float32)
-            at += n
-        for m in added_metrics_of(getattr(self, "_all_layers", ())):  # Keras 2's add_metric()
-            logs[prefix + m.name] = float(m.result())
-        return logs
 
     # ================================================================== fit
     def fit(self, x=None, y=None, batch_size=None, epochs=None, verbose=1, callbacks=None, validation_split=0.0,
@@ -512,106 +341,6 @@ class Trainer(GeneratorMethods, StepAPI):
         if isinstance(struct, dict) and len(arrays) == len(struct):
             return dict(zip(struct, arrays))  # the struct's keys are sorted, as its flattened outputs
         return arrays[0] if len(arrays) == 1 else arrays
-
-    # ================================================================== single batches
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, reset_metrics=True, return_dict=False):
-        """One gradient step on one batch; returns the loss (and metrics) on it.
-
-        Example: ``loss = model.train_on_batch(x_batch, y_batch)``.
-        """
-        self._assert_compiled("train_on_batch")
-        data = _data.ArrayData(self, x, y, sample_weight, None, self._targets(), class_weight)
-        if self._train_fn is None:
-            self._prepare_training()
-        if reset_metrics or getattr(self, "_loss_sum", None) is None:
-            self._reset_trackers()
-        was_training = self.training
-        self.train()
-        try:
-            xs, ys, sws = data.xs, data.ys, data.sws
-            self._track(ys, sws, *self._train_fn(xs, ys, sws), xs[0].shape[0])
-        finally:
-            self.train(was_training)
-        return self._batch_return(return_dict)
-
-    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
-        """Loss (and metrics) on one batch without training. Example: ``model.test_on_batch(x, y)``."""
-        self._assert_compiled("test_on_batch")
-        data = _data.ArrayData(self, x, y, sample_weight, None, self._targets())
-        if self._train_fn is None:
-            self._prepare_training()
-        if reset_metrics or getattr(self, "_loss_sum", None) is None:
-            self._reset_trackers()
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.no_grad():
-                if self._custom_steps:
-                    self._run_test_step(data.xs, data.ys, data.sws)
-                else:
-                    self._track(data.ys, data.sws, *self._forward_and_loss(data.xs, data.ys, data.sws, False),
-                                data.xs[0].shape[0])
-        finally:
-            self.train(was_training)
-        return self._batch_return(return_dict)
-
-    def predict_on_batch(self, x):
-        """Outputs for one batch as numpy. Example: ``model.predict_on_batch(x[:32])``."""
-        # This call is framework overhead on a small batch. The common case (one C-contiguous
-        # float32 array of the right shape for a one-input model in eval mode, float32 out on the
-        # CPU) is a straight line; everything else takes the general path below.
-        tail = self.__dict__.get("_predict_tail")
-        if (tail is not None and type(x) is np.ndarray and x.dtype is _FLOAT32 and x.shape[1:] == tail
-                and x.flags.c_contiguous and not self.training and self._device() is _CPU):
-            t = torch.from_numpy(x)
-            # torch.no_grad() as a context manager costs ~2 us a call; this is what it does.
-            grad_was_enabled = torch.is_grad_enabled()
-            torch._C._set_grad_enabled(False)
-            try:
-                # Without hooks, self(t) would only run forward(t); on the CPU, forward is _forward.
-                # training=False as Keras passes it: layers whose call defaults to training=True (the random
-                # image layers) pass through, inside custom layers too (the flag in the call context).
-                token = call_context.set_training(False)
-                out = self._forward((t,), False) if _no_forward_hooks(self) else self(t)
-            finally:
-                call_context.reset_training(token)
-                torch._C._set_grad_enabled(grad_was_enabled)
-            if type(out) is torch.Tensor and out.dtype is torch.float32:
-                return out.numpy()
-            return self._numpy_outputs(out)
-        was_training = self.training
-        if was_training:
-            self.eval()  # a walk over all layers: only when the model is in training mode
-        try:
-            with torch.no_grad():
-                if _data._is_array(x) and getattr(self, "_single_input", False):
-                    xs = [_data.as_tensor(x, _data.input_dtypes(self)[0], self._device())]
-                    _data.check_shapes(self, xs)
-                else:
-                    xs = _data.ArrayData(self, x, None, check=True).xs
-                with call_context.training_scope(False):  # as Keras: inference (see the fast path)
-                    out = self._run_model(xs, None)
-        finally:
-            if was_training:
-                self.train(True)
-        return self._numpy_outputs(out)
-
-    def _numpy_outputs(self, out):
-        outs = [o.float().cpu().numpy() if o.is_floating_point() else o.cpu().numpy()
-                for o in self._outputs_list(out)]
-        return self._pack_predictions(outs)
-
-    def _targets(self):
-        return [self._compiled_loss.target_dtype(i) for i in range(len(self._output_names()))]
-
-    def _batch_return(self, return_dict):
-        logs = self._results()
-        if return_dict:
-            return logs
-        keys = list(logs) if self._custom_steps else self.metrics_names
-        values = [logs[k] for k in keys]
-        return values[0] if len(values) == 1 else values
-
 
 def _check_steps_per_execution(value):
     if value is None:
