@@ -19,7 +19,7 @@ import math
 import torch
 
 from .engine.factory_device import factory_device, generator
-from .engine.keras_tensor import to_torch_dtype
+from .engine.dtypes import to_torch_dtype
 
 
 class SeedGenerator:

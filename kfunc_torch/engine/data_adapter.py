@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 import torch
 
-from .keras_tensor import STRING
+from .dtypes import STRING
 
 from . import data_checks as _checks
 from .suggest import did_you_mean

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .keras_tensor import dtype_name
+from .dtypes import dtype_name
 
 
 class Variable(nn.Parameter):

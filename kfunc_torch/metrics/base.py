@@ -49,7 +49,7 @@ class Metric:
         Example: ``self.tp = self.add_variable(shape=(), initializer="zeros", name="tp")``.
         """
         from .. import initializers
-        from ..engine.keras_tensor import to_torch_dtype
+        from ..engine.dtypes import to_torch_dtype
         from ..engine.variable import Variable
         value = (initializers.get(initializer) or initializers.get("zeros"))(tuple(shape), dtype=to_torch_dtype(dtype))
         v = Variable(value, requires_grad=False, name=name, path=f"{self.name}/{name}" if name else self.name)

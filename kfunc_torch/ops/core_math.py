@@ -19,7 +19,7 @@ import builtins
 import torch
 from torch.utils import _pytree as pytree
 
-from ..engine.keras_tensor import to_torch_dtype
+from ..engine.dtypes import to_torch_dtype
 from .tensor_functions import _float, _t, symbolic
 
 

@@ -17,7 +17,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ..engine.keras_tensor import to_torch_dtype
+from ..engine.dtypes import to_torch_dtype
 from .tensor_functions import _dims, _float, _t, symbolic
 
 

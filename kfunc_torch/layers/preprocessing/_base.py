@@ -16,7 +16,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from ...engine.keras_tensor import STRING, to_torch_dtype
+from ...engine.dtypes import STRING, to_torch_dtype
 from ...engine.layer import Layer, call_accepts
 
 

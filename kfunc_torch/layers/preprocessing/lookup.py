@@ -20,7 +20,7 @@ import math
 import numpy as np
 import torch
 
-from ...engine.keras_tensor import STRING
+from ...engine.dtypes import STRING
 from . import _encoding
 from ._base import PreprocessingLayer, is_string_data, iter_batches, to_string_array
 from ._hash import fingerprint64, siphash24
