@@ -20,16 +20,15 @@ import numpy as np
 import torch
 
 from .engine import registry
-from .legacy.tables import DIM_ORDERING
 from .naming import reset_name_counters
 from .settings import backend_settings
+# The settings' readers and writers live in settings.py, where ops and the engine read them too.
+from .settings import (epsilon, floatx, image_data_format, normalize_data_format, set_epsilon,  # noqa: F401
+                       set_floatx, set_image_data_format)
 from .ops.tensor_functions import *  # noqa: F401,F403  the tensor functions (shared with kfunc_torch.ops)
 from .ops.tensor_functions import is_keras_tensor  # noqa: F401
 
-# "explicit" records whether the user chose the image format; Keras 1 code may switch the
-# default to channels_first only when nobody did (see legacy/layer_args.py).
-# The dict lives in settings.py (a leaf module) so the engine reads floatx without importing us.
-_settings = backend_settings
+_settings = backend_settings  # the session's settings dict (settings.py): what K.* read and set
 
 
 def clear_session() -> None:
@@ -38,19 +37,6 @@ def clear_session() -> None:
     Example: ``K.clear_session()``
     """
     reset_name_counters()
-
-
-def image_data_format() -> str:
-    """'channels_last' (default) or 'channels_first'. Example: ``K.image_data_format()``."""
-    return _settings["image_data_format"]
-
-
-def set_image_data_format(data_format: str) -> None:
-    """Choose the default layout of image layers. Example: ``K.set_image_data_format('channels_first')``."""
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f"Unknown data_format {data_format!r}: expected 'channels_last' or 'channels_first'.")
-    _settings["image_data_format"] = data_format
-    _settings["explicit_format"] = True
 
 
 def image_dim_ordering() -> str:
@@ -70,41 +56,6 @@ def set_image_dim_ordering(dim_ordering: str) -> None:
         raise ValueError(f"Unknown dim_ordering {dim_ordering!r}: expected 'th' (channels_first, Theano) "
                          "or 'tf' (channels_last, TensorFlow).")
     set_image_data_format("channels_first" if dim_ordering == "th" else "channels_last")
-
-
-def normalize_data_format(data_format) -> str:
-    """``None`` -> the global default; Keras 1 'th'/'tf' -> channels_first/channels_last.
-
-    Example: ``normalize_data_format('th')`` -> ``'channels_first'``
-    """
-    if data_format is None or data_format == "default":
-        return image_data_format()
-    data_format = DIM_ORDERING.get(data_format, data_format)  # Keras 1's 'th' / 'tf'
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f"Unknown data_format {data_format!r}: expected 'channels_last' or 'channels_first'.")
-    return data_format
-
-
-def floatx() -> str:
-    """The default float type name, 'float32'. Example: ``K.floatx()``."""
-    return _settings["floatx"]
-
-
-def set_floatx(value: str) -> None:
-    """Set the default float type. Example: ``K.set_floatx('float64')``."""
-    if value not in ("float16", "bfloat16", "float32", "float64"):
-        raise ValueError(f"Unknown floatx {value!r}: expected float16, bfloat16, float32 or float64.")
-    _settings["floatx"] = value
-
-
-def epsilon() -> float:
-    """The fuzz factor used in numeric expressions (1e-7). Example: ``K.epsilon()``."""
-    return _settings["epsilon"]
-
-
-def set_epsilon(value: float) -> None:
-    """Set the fuzz factor. Example: ``K.set_epsilon(1e-6)``."""
-    _settings["epsilon"] = float(value)
 
 
 def learning_phase() -> int:

@@ -17,10 +17,8 @@ Example::
 """
 from __future__ import annotations
 
-import os
-
 from .settings import backend_settings
-from .backend import epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format  # noqa: F401
+from .settings import epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format  # noqa: F401
 from .mixed_precision import global_policy as dtype_policy  # noqa: F401
 from .mixed_precision import set_global_policy as set_dtype_policy  # noqa: F401
 from .engine.layer_config import enable_unsafe_deserialization  # noqa: F401
@@ -33,19 +31,11 @@ __all__ = ["backend", "disable_flash_attention", "disable_interactive_logging", 
            "set_image_data_format", "set_max_epochs", "set_max_steps_per_epoch"]
 
 
-def _env_int(name):
-    value = os.environ.get(name)
-    return int(value) if value else None
-
-
-# Settings that only keras.config has (the shared ones live in settings.backend_settings).
-# Keras reads KERAS_MAX_EPOCHS / KERAS_MAX_STEPS_PER_EPOCH once at import, as we do.
+# Settings that only keras.config has (the shared ones, fit's caps among them, live in settings.py).
 _settings = backend_settings
 _settings.setdefault("interactive_logging", True)
 _settings.setdefault("traceback_filtering", True)
 _settings.setdefault("flash_attention", None)
-_settings.setdefault("max_epochs", _env_int("KERAS_MAX_EPOCHS"))
-_settings.setdefault("max_steps_per_epoch", _env_int("KERAS_MAX_STEPS_PER_EPOCH"))
 
 
 def backend() -> str:
@@ -154,13 +144,3 @@ def max_steps_per_epoch():
     """The cap set by ``set_max_steps_per_epoch`` or ``KERAS_MAX_STEPS_PER_EPOCH``. Example:
     ``keras.config.max_steps_per_epoch()``."""
     return _settings["max_steps_per_epoch"]
-
-
-def fit_caps(epochs: int, steps_per_epoch, steps):
-    """``(epochs, steps_per_epoch, steps)`` for ``fit`` after the debugging caps above (no caps: unchanged)."""
-    cap_epochs, cap_steps = _settings["max_epochs"], _settings["max_steps_per_epoch"]
-    if cap_epochs and cap_epochs < epochs:
-        epochs = cap_epochs
-    if cap_steps and (steps is None or cap_steps < steps):
-        steps_per_epoch = steps = cap_steps
-    return epochs, steps_per_epoch, steps

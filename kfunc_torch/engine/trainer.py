@@ -18,11 +18,11 @@ import numpy as np
 import torch
 
 from .. import callbacks as _callbacks
-from .. import config as _keras_config
 from .. import distributed as _distributed
 from .. import mixed_precision as _mp
 from .. import optimizers as _optimizers
 from ..generations import current
+from ..settings import backend_settings
 from ..legacy import CALLS, rename_call
 from ..legacy.generators import GeneratorMethods
 from . import data_adapter as _data
@@ -140,7 +140,7 @@ class Trainer(LeanStep, BatchMethods, GeneratorMethods, StepAPI):
             train, val = rep.shard(train, "fit()", seed), rep.shard(val, "fit() validation data")
             verbose, callbacks = rep.for_this_rank(verbose, callbacks)
         steps = steps_per_epoch or train.steps()
-        epochs, steps_per_epoch, steps = _keras_config.fit_caps(epochs, steps_per_epoch, steps)  # keras.config.set_max_*
+        epochs, steps_per_epoch, steps = _capped(epochs, steps_per_epoch, steps)
 
         # Callbacks: History always, the progress bar when verbose.
         self.history = _callbacks.History()
@@ -355,3 +355,14 @@ def _should_validate(epoch, freq):
     if isinstance(freq, int):
         return (epoch + 1) % freq == 0
     return epoch + 1 in freq
+
+
+def _capped(epochs: int, steps_per_epoch, steps):
+    """``(epochs, steps_per_epoch, steps)`` for ``fit`` under the debugging caps of
+    ``keras.config.set_max_epochs`` / ``set_max_steps_per_epoch`` (no caps: unchanged)."""
+    cap_epochs, cap_steps = backend_settings["max_epochs"], backend_settings["max_steps_per_epoch"]
+    if cap_epochs and cap_epochs < epochs:
+        epochs = cap_epochs
+    if cap_steps and (steps is None or cap_steps < steps):
+        steps_per_epoch = steps = cap_steps
+    return epochs, steps_per_epoch, steps

@@ -13,13 +13,13 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..settings import normalize_data_format
 from .tensor_functions import _float, _t, symbolic
 
 
 def _batched(images, data_format):
     """(N, C, H, W) float images, and how to give the result back in the caller's layout."""
-    from .. import backend
-    fmt = backend.normalize_data_format(data_format)
+    fmt = normalize_data_format(data_format)
     x = _t(images)
     single = x.dim() == 3
     if x.dim() not in (3, 4):

@@ -18,12 +18,13 @@ import torch
 import torch.nn.functional as F
 
 from ..engine.dtypes import to_torch_dtype
+from .. import settings as _settings
+from ..settings import normalize_data_format
 from .tensor_functions import _dims, _float, _t, symbolic
 
 
 def _eps(epsilon):
-    from .. import backend
-    return backend.epsilon() if epsilon is None else epsilon
+    return _settings.epsilon() if epsilon is None else epsilon
 
 
 def _act(name, fn, doc):
@@ -256,8 +257,7 @@ def _tuple(v, n):
 
 
 def _channels_first(x, data_format):
-    from .. import backend
-    fmt = backend.normalize_data_format(data_format)
+    fmt = normalize_data_format(data_format)
     return x.movedim(-1, 1) if fmt == "channels_last" else x, fmt
 
 
@@ -320,8 +320,7 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
 def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None,
                    dilation_rate=1):
     """Depthwise then pointwise convolution, Keras kernels. Example: ``ops.separable_conv(x, dw, pw)``."""
-    from .. import backend
-    fmt = backend.normalize_data_format(data_format)
+    fmt = normalize_data_format(data_format)
     y = depthwise_conv(inputs, depthwise_kernel, strides, padding, fmt, dilation_rate)
     return conv(y, pointwise_kernel, 1, "valid", fmt)
 
