@@ -49,10 +49,11 @@ def _lambda_globals(custom_objects):
     import numpy as np
     import torch
 
-    from .. import backend, ops
-    # The package itself (``keras`` in Lambda bodies) is imported already: configs are read through
-    # it. Importing it here would make every module of the package one circle with the engine.
+    # The package itself (``keras`` in Lambda bodies) and its ``backend`` and ``ops`` are imported
+    # already: configs are read through it. Importing them here would tie the engine's serialization
+    # into one circle with everything that ``backend`` reaches (K.function builds a Model).
     kfunc_torch = sys.modules["kfunc_torch"]
+    backend, ops = kfunc_torch.backend, kfunc_torch.ops
     g = {"__builtins__": __builtins__, "torch": torch, "np": np, "numpy": np, "K": backend, "backend": backend,
          "keras": kfunc_torch, "ops": ops, "kfunc_torch": kfunc_torch}
     g.update(custom_objects or {})
