@@ -37,6 +37,8 @@ def clear_session() -> None:
     Example: ``K.clear_session()``
     """
     reset_name_counters()
+    from .engine import gc_window
+    gc_window.release()  # a new session: graph building no longer holds the garbage collector
 
 
 def image_dim_ordering() -> str:

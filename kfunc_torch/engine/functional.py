@@ -27,7 +27,7 @@ from ..legacy import CALLS, rename_call
 from ..saving.archive import save_model
 from ..saving.saving_api import load_weights, save_weights
 from . import data_checks as _checks
-from . import call_context, registry
+from . import call_context, gc_window, registry
 from .factory_device import running_on
 from .graph import GraphPlan, layers_in_keras_order
 from .keras_tensor import KerasTensor
@@ -232,6 +232,8 @@ class Model(Trainer, Layer):
                 call_context.reset_training(token)
 
     def _forward(self, args, training, mask=None):
+        if gc_window.HELD[0]:  # the collector held since graph building: a real computation releases it
+            gc_window.release_for_run()
         if call_context.loss_owners:  # a new pass: the losses its layers added last time are stale
             self._clear_call_losses()
         if self._activity_layers:

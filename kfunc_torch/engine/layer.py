@@ -18,13 +18,16 @@ the output shape is found by running ``call`` on torch's ``meta`` device (no FLO
 """
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import torch
 from torch import nn
 from torch.utils import _pytree as pytree
 
 from .. import regularizers
 from ..naming import to_snake_case, unique_name
-from . import call_context, registry
+from . import call_context, gc_window, registry
+from .gc_window import HELD
 from .input_spec import assert_input_compatibility
 from .keras_tensor import KerasTensor, dtype_name, to_torch_dtype
 from .layer_calls import (_add_note, _as_shape_struct, _batch_input_shape_from_kwargs, _flat_shapes,
@@ -39,6 +42,14 @@ from .suggest import unknown_kwargs_message
 # Importable from here, as before the weights and call helpers moved to their own files.
 __all__ = ["Layer", "WeightLayout", "call_accepts", "_CPU", "_LAYER_KWARGS", "_to_tensor", "_unique"]
 
+_MODULE_ATTRS = ("training", "_parameters", "_buffers", "_non_persistent_buffers_set", "_backward_pre_hooks",
+                 "_backward_hooks", "_is_full_backward_hook", "_forward_hooks", "_forward_hooks_with_kwargs",
+                 "_forward_hooks_always_called", "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs",
+                 "_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks",
+                 "_load_state_dict_post_hooks", "_modules")
+# Layer.__init__ sets nn.Module's attributes itself only while torch's __init__ sets exactly these
+# (another torch version: torch's own __init__ runs).
+_MODULE_INIT_INLINE = tuple(nn.Module().__dict__) == _MODULE_ATTRS
 _LAYER_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "input_length",
                  "weights", "activity_regularizer", "autocast", "input_dtype"}
 
@@ -59,13 +70,29 @@ class Layer(WeightsAPI, NodeAPI, MetaInference, LossAPI, nn.Module):
             registry.register_builtin(cls)
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype=None, **kwargs):
-        unknown = set(kwargs) - _LAYER_KWARGS
-        if unknown:
-            raise TypeError(unknown_kwargs_message(type(self), unknown, _LAYER_KWARGS))
-        super().__init__()
+        if kwargs:
+            for key in kwargs:
+                if key not in _LAYER_KWARGS:
+                    unknown = {k for k in kwargs if k not in _LAYER_KWARGS}
+                    raise TypeError(unknown_kwargs_message(type(self), unknown, _LAYER_KWARGS))
+        d = self.__dict__
+        if _MODULE_INIT_INLINE and not self.call_super_init:
+            # What nn.Module.__init__ sets (17 attributes, each through super().__setattr__), in the
+            # one dict update below; checked against torch's own at import (_MODULE_INIT_INLINE).
+            torch._C._log_api_usage_once("python.nn_module")
+            d.update(_parameters={}, _buffers={}, _non_persistent_buffers_set=set(),
+                     _backward_pre_hooks=OrderedDict(), _backward_hooks=OrderedDict(), _is_full_backward_hook=None,
+                     _forward_hooks=OrderedDict(), _forward_hooks_with_kwargs=OrderedDict(),
+                     _forward_hooks_always_called=OrderedDict(), _forward_pre_hooks=OrderedDict(),
+                     _forward_pre_hooks_with_kwargs=OrderedDict(), _state_dict_hooks=OrderedDict(),
+                     _state_dict_pre_hooks=OrderedDict(), _load_state_dict_pre_hooks=OrderedDict(),
+                     _load_state_dict_post_hooks=OrderedDict(), _modules={})
+        else:
+            nn.Module.__init__(self)
+        activity = kwargs.get("activity_regularizer") if kwargs else None
         # One dict update instead of twenty attribute assignments through __setattr__: every layer
         # pays this, and a 10,000-layer graph pays it 10,000 times.
-        self.__dict__.update(
+        d.update(
             # Keras runs layers in inference mode unless fit() or training=True says otherwise;
             # torch modules start in training mode, so we start every layer in eval mode.
             training=False,
@@ -75,7 +102,7 @@ class Layer(WeightsAPI, NodeAPI, MetaInference, LossAPI, nn.Module):
             _inbound_nodes=[],
             _weight_records=[],  # (parameter attribute, trainable)
             _weight_layouts={},  # parameter attribute -> WeightLayout
-            _initial_weights=kwargs.get("weights"),
+            _initial_weights=kwargs.get("weights") if kwargs else None,
             _layer_losses=[],
             _regularizers=[],  # (parameter attribute, regularizer callable)
             _constraints={},
@@ -83,10 +110,10 @@ class Layer(WeightsAPI, NodeAPI, MetaInference, LossAPI, nn.Module):
             supports_masking=getattr(self, "supports_masking", False),
             _dtype=dtype,
             _activity_losses=[],  # this call's activity-regularization losses
-            activity_regularizer=regularizers.get(kwargs.get("activity_regularizer")),
+            activity_regularizer=None if activity is None else regularizers.get(activity),
             # Sequential reads the first layer's input shape from these Keras arguments.
-            _batch_input_shape=_batch_input_shape_from_kwargs(kwargs),
-            _input_dtype=kwargs.get("input_dtype", dtype),
+            _batch_input_shape=_batch_input_shape_from_kwargs(kwargs) if kwargs else None,
+            _input_dtype=kwargs.get("input_dtype", dtype) if kwargs else dtype,
         )
 
     # ------------------------------------------------------------------ weights
@@ -101,9 +128,9 @@ class Layer(WeightsAPI, NodeAPI, MetaInference, LossAPI, nn.Module):
                     # registration logic, unless they replace a registered parameter, buffer or module.
                     object.__setattr__(self, name, value)
                     return
+            elif params.get(name) is value:  # `self.kernel = self.add_weight("kernel")`: registered already
+                return
             elif isinstance(value, nn.Parameter):
-                if params.get(name) is value:  # `self.kernel = self.add_weight("kernel")`: registered already
-                    return
                 # `self.W = self.add_weight(name="kernel")`: the weight is registered once, as "kernel";
                 # the alias names the registered key (not the object), so parameters() and state_dict()
                 # list it once and `self.W` follows the key when torch swaps the parameter
@@ -194,6 +221,8 @@ class Layer(WeightsAPI, NodeAPI, MetaInference, LossAPI, nn.Module):
                 layer._activity_losses.clear()
         # Fast path: one tensor in (the common eager case).
         if len(args) == 1 and not kwargs and isinstance(args[0], torch.Tensor):
+            if HELD[0]:  # graph building held the garbage collector: a real computation releases it
+                gc_window.release_for_run()
             if not self.built:
                 self._build_for_eager_call(tuple(args[0].shape))
             if _takes_training(self):  # Keras: an enclosing call's `training` reaches this call
@@ -210,12 +239,15 @@ class Layer(WeightsAPI, NodeAPI, MetaInference, LossAPI, nn.Module):
     def _first_call(self, args, kwargs):
         """The call that builds the layer, inside its name scope: weights its sublayers create while it
         builds get paths under its name (``my_model/dense/kernel``), as in Keras 3."""
-        self.__dict__["_in_first_call"] = True
+        d = self.__dict__
+        d["_in_first_call"] = True
+        scopes = call_context._scopes  # call_context.name_scope(self.name), without a generator per layer
+        scopes.append(self.name)
         try:
-            with call_context.name_scope(self.name):
-                return self.__call__(*args, **kwargs)
+            return self.__call__(*args, **kwargs)
         finally:
-            self.__dict__["_in_first_call"] = False
+            scopes.pop()
+            d["_in_first_call"] = False
 
     def _drop_unaccepted(self, kwargs):
         """Keras's Layer.__call__ takes ``training=`` for every layer and passes it on only when
@@ -225,6 +257,8 @@ class Layer(WeightsAPI, NodeAPI, MetaInference, LossAPI, nn.Module):
         return kwargs
 
     def _eager_call(self, args, kwargs):
+        if HELD[0]:
+            gc_window.release_for_run()
         given = kwargs.get("training")
         kwargs = self._drop_unaccepted(kwargs)
         if given is not None and "training" not in kwargs and given is not call_context.current_training():
@@ -256,6 +290,7 @@ class Layer(WeightsAPI, NodeAPI, MetaInference, LossAPI, nn.Module):
         return nn.Module.__call__(self, *args, **kwargs)
 
     def _symbolic_call(self, args, kwargs):
+        gc_window.hold()  # graph building: the collector waits for the first real computation
         kwargs = self._drop_unaccepted(kwargs) if kwargs else kwargs
         first = args[0] if args else kwargs.get("inputs")
         input_shape = _shape_struct(first)

@@ -64,43 +64,54 @@ class WeightsAPI:
         layout (torch's) and converts in get_weights/set_weights.
         Example: ``self.kernel = self.add_weight(shape=(d, u), initializer="random_normal", name="kernel")``.
         """
-        if isinstance(name, (tuple, list, int)):
+        if name is not None and type(name) is not str and isinstance(name, (tuple, list, int)):
             # Keras 3 order, add_weight(shape, initializer, ...): the second positional is the initializer.
             second = shape
             name, shape = None, name
             if initializer is None and (isinstance(second, str) or callable(second)):
                 initializer = second
-        unknown = set(kwargs) - _ADD_WEIGHT_IGNORED
-        if unknown:
-            raise TypeError(f"add_weight() got unexpected keyword argument(s) {sorted(unknown)}. It takes name, "
-                            "shape, initializer, dtype, trainable, regularizer, constraint.")
-        keras_name = name if name is not None else unique_name("variable", zero_based=True)
-        name = name if name is not None else "weight"
+        if kwargs:
+            unknown = set(kwargs) - _ADD_WEIGHT_IGNORED
+            if unknown:
+                raise TypeError(f"add_weight() got unexpected keyword argument(s) {sorted(unknown)}. It takes "
+                                "name, shape, initializer, dtype, trainable, regularizer, constraint.")
+        if name is None:
+            keras_name, name = unique_name("variable", zero_based=True), "weight"
+        else:
+            keras_name = name
+        torch_dtype = to_torch_dtype(dtype or self._dtype)
         if initializer is None:  # Keras's default: glorot_uniform for floats, zeros otherwise
-            initializer = "glorot_uniform" if to_torch_dtype(dtype or self._dtype).is_floating_point else "zeros"
+            initializer = "glorot_uniform" if torch_dtype.is_floating_point else "zeros"
         if isinstance(shape, int):
             shape = (shape,)
-        init = initializers.get(initializer) or initializers.get("zeros")
-        value = init(tuple(shape), dtype=to_torch_dtype(dtype or self._dtype))
-        device = self._device()
+        init = initializer if isinstance(initializer, initializers.Initializer) else \
+            (initializers.get(initializer) or initializers.get("zeros"))
+        value = init(tuple(shape), dtype=torch_dtype)
         if layout is not None:
             value = layout.from_keras(value)
             self._weight_layouts[name] = layout
         attr = name
-        while (attr in self._parameters or attr in self.__dict__ or attr in self._modules
-               or attr in self._buffers or hasattr(type(self), attr)):
+        d = self.__dict__
+        params = d["_parameters"]
+        while (attr in params or attr in d or attr in d["_modules"] or attr in d["_buffers"]
+               or _class_has(type(self), attr)):
             attr = attr + "_"
-        if value.device != device:
+        device = self._device()
+        # `.device` builds a torch.device per read; a CPU layer (the usual case) tests `is_cpu` instead.
+        if (not value.is_cpu) if device is _CPU else (value.device != device):
             value = value.to(device)
-        param = Variable(value.contiguous(), requires_grad=trainable and self._trainable, name=keras_name,
-                         path=call_context.weight_path(self.name, keras_name))
+        if not value.is_contiguous():
+            value = value.contiguous()
+        # One Parameter per weight, wrapping the initializer's tensor (no copy).
+        param = Variable._wrap(value, trainable and self._trainable, keras_name,
+                               call_context.weight_path(self.name, keras_name))
         if _PARAMETER_HOOKS is None or _PARAMETER_HOOKS:
             self.register_parameter(attr, param)
         else:
             # What register_parameter does when no global registration hook is set, without its
             # hasattr(self, attr) probe: for a new name that runs __getattr__ and raises (slow,
             # once per weight of every layer); the loop above has checked that `attr` is free.
-            self._parameters[attr] = param
+            params[attr] = param
         self._weight_records.append((attr, trainable))
         if layout is not None and attr != name:
             self._weight_layouts[attr] = layout
@@ -247,6 +258,19 @@ class WeightsAPI:
             raise ValueError(f'Layer "{self.name}" is not built yet, so it has no weights to count. '
                              "Call it on an input (or call build(input_shape)) first.")
         return int(sum(w.numel() for w in self.weights))
+
+
+_CLASS_ATTRS: dict = {}
+
+
+def _class_has(cls, attr: str) -> bool:
+    """``hasattr(cls, attr)``, cached per (class, name): a miss raises inside hasattr (slow), and
+    add_weight asks for every weight of every layer."""
+    key = (cls, attr)
+    known = _CLASS_ATTRS.get(key)
+    if known is None:
+        known = _CLASS_ATTRS[key] = hasattr(cls, attr)
+    return known
 
 
 def _unique(weights):

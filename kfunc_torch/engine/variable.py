@@ -46,6 +46,15 @@ class Variable(nn.Parameter):
     def __init__(self, *args, **kwargs):  # everything happens in __new__
         pass
 
+    @classmethod
+    def _wrap(cls, data: torch.Tensor, requires_grad: bool, name: str | None, path: str | None) -> "Variable":
+        """``Variable(data, ...)`` for a plain tensor, without the argument checks (add_weight's path)."""
+        if type(data) is not torch.Tensor:
+            return cls(data, requires_grad=requires_grad, name=name, path=path)
+        v = torch.Tensor._make_subclass(cls, data, bool(requires_grad))
+        v.__dict__.update(_keras_name=name, _keras_path=path or name)
+        return v
+
     # ------------------------------------------------------------------ identity
     @property
     def name(self) -> str | None:
