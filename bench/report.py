@@ -34,6 +34,11 @@ def summarize(raw: dict) -> dict:
             for extra in _EXTRAS:
                 if all(extra in r for r in ok):
                     entry[extra] = statistics.median(r[extra] for r in ok)
+            if w.group in ("jit", "corpus"):  # every numeric figure: the jit rows hold two models each
+                for key, v in ok[0].items():
+                    if key not in entry and isinstance(v, (int, float)) and not isinstance(v, bool) \
+                            and all(isinstance(r.get(key), (int, float)) for r in ok):
+                        entry[key] = statistics.median(r[key] for r in ok)
         else:
             last = runs[-1] if runs else {"status": "error", "reason": "not run"}
             entry = {"status": last.get("status", "error"), "reason": last.get("reason", "")}
@@ -96,18 +101,39 @@ def targets(summary: dict, device: str) -> list[tuple]:
                 r = ours["value"] / theirs["numpy_roundtrip_us"]
                 rows.append((f"{w.name}: kfunc time <= 1.2x torch forward (numpy in/out, same contract)",
                              f"{r:.2f}x", "-", _verdict(r <= 1.2), "N/A"))
-    big, mid = summary.get(("build_chain_10000", KFUNC)), summary.get(("build_chain_1000", KFUNC))
+    big = summary.get(("build_chain_10000", KFUNC))
     if _ok(big):
-        vals = [big.get(k) for k in ("value", "cpu_value")]
-        rows.append(("build_chain_10000: build+summary < 1 s", *(f"{v:.3f} s" if v else "-" for v in vals),
-                     *(_verdict(None if v is None else v < 1.0) for v in vals)))
-        if _ok(mid):
-            gr = [(big[k] / 10000) / (mid[k] / 1000) if k in big and k in mid else None for k in ("value", "cpu_value")]
-            rows.append(("chain build+summary linear: per-layer time 10k / 1k <= 1.5",
+        ratio_row("build_chain_10000: build+summary time <= 0.5x torch (nn.Linear chain + torchinfo)",
+                  BY_NAME["build_chain_10000"], KFUNC, TORCH, lambda r: r <= 0.5)
+        for small_n, large_n in ((1000, 10000), (10000, 100000)):
+            lo, hi = summary.get((f"build_chain_{small_n}", KFUNC)), summary.get((f"build_chain_{large_n}", KFUNC))
+            if not (_ok(lo) and _ok(hi)):
+                continue
+            gr = [(hi[k] / large_n) / (lo[k] / small_n) if k in hi and k in lo else None for k in ("value", "cpu_value")]
+            rows.append((f"chain build+summary linear: per-layer time {large_n // 1000}k / {small_n // 1000}k <= 1.5",
                          *("-" if g is None else f"{g:.2f}" for g in gr),
                          *(_verdict(None if g is None else g <= 1.5) for g in gr)))
     else:
-        rows.append(("build_chain_10000: build+summary < 1 s", _cell(big), "-", "N/A", "N/A"))
+        rows.append(("build_chain_10000: build+summary time <= 0.5x torch", _cell(big), "-", "N/A", "N/A"))
+    jit_w = BY_NAME.get("jit_fit")
+    if jit_w is not None and (jit_w.name, "kfunc_jit") in summary:
+        for model in ("mlp", "cnn"):
+            key = f"{model}_samples_per_s"
+            got = [_ratio(summary, jit_w, "kfunc_jit", KFUNC, k) for k in (key, f"{model}_cpu_samples_per_s")]
+            rows.append((f"jit_fit {model.upper()}: compile(jit_compile=True) >= 1.0x eager (second model in the process: "
+                         f"{'yes' if model == 'cnn' else 'no'})", *("-" if r is None else f"{r:.2f}x" for r in got),
+                         *(_verdict(None if r is None else r >= 1.0) for r in got)))
+    corpus = [w for w in BY_NAME.values() if w.group == "corpus" and _ok(summary.get((w.name, KERAS)))
+              and (w.name, KFUNC) in summary]
+    if corpus:
+        verdicts = []
+        for k in ("value", "cpu_value"):
+            slower = [w.name[len("corpus_"):] for w in corpus
+                      if not (_ok(summary[(w.name, KFUNC)], k) and summary[(w.name, KFUNC)][k] <= summary[(w.name, KERAS)][k])]
+            verdicts.append(slower)
+        rows.append((f"corpus: kfunc time <= Keras 3 on each of the {len(corpus)} programs Keras 3 ran",
+                     *(f"{len(corpus) - len(v)}/{len(corpus)}" for v in verdicts),
+                     *("met" if not v else "MISSED: " + ", ".join(v)[:200] for v in verdicts)))
     jit = [w for w in BY_NAME.values() if w.group == "fit" and (w.name, "kfunc_jit") in summary]
     if device.startswith("cuda") and jit:
         for w in jit:
@@ -121,7 +147,7 @@ def _main_table(summary, impls, key, title) -> list[str]:
     lines = ["", title, "", "| workload | unit | " + " | ".join(impls) + " | kfunc/torch | kfunc/keras |",
              "|---" * (4 + len(impls)) + "|"]
     for w in BY_NAME.values():
-        if w.group == "build" or not any((w.name, i) in summary for i in impls):
+        if w.group in ("build", "jit", "corpus") or not any((w.name, i) in summary for i in impls):
             continue
         cells = [_cell(summary.get((w.name, i)), key) for i in impls]
         rts = []
@@ -196,6 +222,52 @@ def _build_table(summary, impls) -> list[str]:
     return lines
 
 
+def _jit_table(summary) -> list[str]:
+    """Eager vs compiled, per model of the jit_fit process (the MLP first, then the CNN)."""
+    w = BY_NAME.get("jit_fit")
+    if w is None or not any((w.name, i) in summary for i in w.impls):
+        return []
+    pairs = ((KFUNC, "kfunc_jit"), (KERAS, "keras_jit"), (TORCH, "torch_compile"))
+    lines = ["", "Eager vs compiled training (jit_fit: the MLP, then the CNN in the same process; samples/s, "
+             "wall / CPU; compiled = compile(jit_compile=True), torch.compile for torch):", "",
+             "| model | kfunc eager | kfunc jit | kfunc jit/eager | keras eager | keras jit | keras jit/eager | "
+             "torch eager | torch.compile | torch compiled/eager | kfunc jit / torch.compile |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for model in ("mlp", "cnn"):
+        keys = (f"{model}_samples_per_s", f"{model}_cpu_samples_per_s")
+        cells = []
+        for eager, jit in pairs:
+            for impl in (eager, jit):
+                e = summary.get((w.name, impl))
+                cells.append(" / ".join(_cell(e, k) for k in keys) if _ok(e, keys[0]) else _cell(e))
+            rs = [_ratio(summary, w, jit, eager, k) for k in keys]
+            cells.append(" / ".join("-" if r is None else f"{r:.2f}x" for r in rs))
+        rs = [_ratio(summary, w, "kfunc_jit", "torch_compile", k) for k in keys]
+        cells.append(" / ".join("-" if r is None else f"{r:.2f}x" for r in rs))
+        lines.append(f"| {model.upper()} | " + " | ".join(cells) + " |")
+    first = [(impl, summary.get((w.name, impl))) for impl in ("kfunc_jit", "keras_jit", "torch_compile")]
+    firsts = [f"{impl} {e['mlp_fit_wall_s']:.1f} s / {e['cnn_fit_wall_s']:.1f} s" for impl, e in first
+              if _ok(e, "mlp_fit_wall_s") and "cnn_fit_wall_s" in e]
+    if firsts:
+        lines.append("\nFirst fit call incl. compilation (MLP / CNN, wall): " + "; ".join(firsts))
+    return lines
+
+
+def _corpus_table(summary) -> list[str]:
+    rows = [w for w in BY_NAME.values() if w.group == "corpus" and any((w.name, i) in summary for i in (KFUNC, KERAS))]
+    if not rows:
+        return []
+    lines = ["", "Corpus programs, one run each (wall s / CPU s of the program's process):", "",
+             "| program | kfunc_torch | Keras 3 | kfunc/Keras time (wall / CPU) |", "|---|---|---|---|"]
+    for w in rows:
+        k, ke = summary.get((w.name, KFUNC)), summary.get((w.name, KERAS))
+        cells = [f"{e['value']:.1f} / {e.get('cpu_value', float('nan')):.1f}" if _ok(e) else _cell(e) for e in (k, ke)]
+        rs = [_ratio(summary, w, KFUNC, KERAS, key) for key in ("value", "cpu_value")]
+        lines.append(f"| {w.name[len('corpus_'):]} | {cells[0]} | {cells[1]} | "
+                     + " / ".join("-" if r is None else f"{r:.2f}x" for r in rs) + " |")
+    return lines
+
+
 def _memory_table(summary, impls) -> list[str]:
     lines = ["", "Peak memory (RSS high-water mark of the process, MiB; CUDA peak allocated where on a GPU):", "",
              "| workload | " + " | ".join(impls) + " |", "|---" * (1 + len(impls)) + "|"]
@@ -213,7 +285,8 @@ def _memory_table(summary, impls) -> list[str]:
 
 
 def render(summary: dict, machine: str, device: str) -> str:
-    impls = list(IMPL_COLS) + (["kfunc_jit"] if any(k[1] == "kfunc_jit" for k in summary) else [])
+    impls = list(IMPL_COLS) + (["kfunc_jit"] if any(k[1] == "kfunc_jit" and BY_NAME[k[0]].group == "fit"
+                                                    for k in summary) else [])
     lines = [machine]
     loads = [e[k] for e in summary.values() if _ok(e) for k in ("load_start", "load_end") if k in e]
     if loads:
@@ -227,7 +300,9 @@ def render(summary: dict, machine: str, device: str) -> str:
     lines += _main_table(summary, impls, "cpu_value", "Process CPU time (medians over repeats):")
     lines += _step_table(summary, impls)
     lines += _data_parallel_table(summary)
+    lines += _jit_table(summary)
     lines += _build_table(summary, impls)
+    lines += _corpus_table(summary)
     lines += _memory_table(summary, impls)
     lines += ["", "| target | wall | CPU | verdict (wall) | verdict (CPU) |", "|---|---|---|---|---|"]
     lines += ["| " + " | ".join(r) + " |" for r in targets(summary, device)]

@@ -9,7 +9,8 @@ Examples::
     python -m bench --quick                      # smoke run, 1 repeat, small step counts
     python -m bench                              # full suite, 3 repeats
     python -m bench -w mlp_fit,lstm_qa_fit -i kfunc,torch --json out.json
-    python -m bench --device cuda                # adds the kfunc jit_compile variant
+    python -m bench --device cuda                # adds the kfunc jit_compile variant of the fit rows
+    python -m bench -w 'corpus_*' -r 1           # opt-in: each corpus program on kfunc_torch and Keras 3
 """
 from __future__ import annotations
 
@@ -30,16 +31,37 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def select(patterns: str | None):
+    """Workloads matching the comma-separated globs (default: all but the opt-in ones).
+
+    An opt-in workload (the corpus programs) is chosen only by a pattern with a literal start
+    (``corpus_*``, ``corpus_k2_mnist_mlp``), never by ``*`` or by default."""
     if not patterns:
-        return list(WORKLOADS)
+        return [w for w in WORKLOADS if not w.optin]
     pats = [p.strip() for p in patterns.split(",") if p.strip()]
-    chosen = [w for w in WORKLOADS if any(fnmatch.fnmatch(w.name, p) for p in pats)]
+
+    def chosen_by(w, p):
+        if not fnmatch.fnmatch(w.name, p):
+            return False
+        return not w.optin or not p.startswith(("*", "?", "["))
+
+    chosen = [w for w in WORKLOADS if any(chosen_by(w, p) for p in pats)]
     if not chosen:
         raise SystemExit(f"no workload matches {patterns!r}; known: {[w.name for w in WORKLOADS]}")
     return chosen
 
 
-def schedule(workloads, impls, repeats, quick=False):
+def impls_of(w, impls, device="cpu"):
+    """The implementations run for workload ``w``: the ones asked for (``-i``) that it has, or by
+    default all of its own (plus ``kfunc_jit`` for the fit workloads on a GPU)."""
+    if impls is None:
+        own = list(w.impls)
+        if device.startswith("cuda") and w.group == "fit" and KFUNC in own:
+            own.append("kfunc_jit")
+        return own
+    return [i for i in impls if i in w.impls or (i == "kfunc_jit" and KFUNC in w.impls and w.group == "fit")]
+
+
+def schedule(workloads, impls, repeats, quick=False, device="cpu"):
     """[(workload, impl, repeat)] interleaved: implementation order rotates with the repeat.
 
     Under ``quick``, Keras skips the 10,000-layer graphs (it fails on the chain after ~30 s:
@@ -47,24 +69,40 @@ def schedule(workloads, impls, repeats, quick=False):
     jobs = []
     for r in range(repeats):
         for w in workloads:
-            order = [i for i in impls if i in w.impls or (i == "kfunc_jit" and KFUNC in w.impls and w.group == "fit")]
+            order = impls_of(w, impls, device)
             if not order:
                 continue
             k = r % len(order)
             if w.max_repeats and r >= w.max_repeats:
                 continue
             jobs += [(w, i, r) for i in order[k:] + order[:k]
-                     if not (i == KERAS and w.keras_repeats and (quick or r >= max(0, w.keras_repeats)))]
+                     if not (i.startswith(KERAS) and w.keras_repeats and (quick or r >= max(0, w.keras_repeats)))]
     return jobs
+
+
+def worker_env(device: str, threads: int) -> dict:
+    """The environment of a worker process: this tree first on the path, Keras on torch, and
+    OpenMP threads that sleep when idle.
+
+    ``OMP_WAIT_POLICY=PASSIVE`` (unless set already): with torch's default intra-op threads on a
+    machine whose cores other processes keep busy, OpenMP's spinning waits at every parallel
+    region's barrier fight those processes; a 784-step RNN's forward + backward ran 35x slower
+    (RESULTS.md, "Threads on a shared machine"). It must be set before torch loads, hence here."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["KERAS_BACKEND"] = "torch"
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if threads:
+        env["OMP_NUM_THREADS"] = str(threads)  # programs the worker starts (the corpus rows) follow too
+    if device == "cpu":
+        env["CUDA_VISIBLE_DEVICES"] = ""  # Keras would otherwise pick a GPU on its own
+    return env
 
 
 def run_one(w, impl, quick, device, timeout, threads=0) -> dict:
     """Run one worker process; parse its last ``@@BENCH@@`` line."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env["KERAS_BACKEND"] = "torch"
-    if device == "cpu":
-        env["CUDA_VISIBLE_DEVICES"] = ""  # Keras would otherwise pick a GPU on its own
+    env = worker_env(device, threads)
+    timeout = max(timeout, w.timeout_s)
     cmd = [sys.executable, "-m", "bench.worker", w.name, impl, "--device", device] + (["--quick"] if quick else []) + ["--threads", str(threads)]
     try:
         p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
@@ -83,7 +121,9 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="small step counts, 1 repeat: a smoke run")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("-w", "--workloads", help="comma-separated names or globs (default: all)")
-    p.add_argument("-i", "--impls", default=None, help=f"comma list of {KFUNC},{TORCH},{KERAS},kfunc_jit")
+    p.add_argument("-i", "--impls", default=None,
+                   help=f"comma list of {KFUNC},{TORCH},{KERAS},kfunc_jit,keras_jit,torch_compile "
+                        "(default: each workload's own)")
     p.add_argument("-r", "--repeats", type=int, default=None, help="processes per (workload, impl); default 3, quick 1")
     p.add_argument("--timeout", type=float, default=None, help="seconds per process (default 300, quick 120)")
     p.add_argument("--threads", type=int, default=0, help="torch threads per process (default: torch's own)")
@@ -91,11 +131,12 @@ def main(argv=None) -> int:
     p.add_argument("--markdown", help="write the printed tables here")
     a = p.parse_args(argv)
 
-    impls = a.impls.split(",") if a.impls else [KFUNC, TORCH, KERAS] + (["kfunc_jit"] if a.device.startswith("cuda") else [])
+    impls = a.impls.split(",") if a.impls else None  # None: each workload's own implementations
     repeats = a.repeats or (1 if a.quick else 3)
     timeout = a.timeout or (120 if a.quick else 300)
-    jobs = schedule(select(a.workloads), impls, repeats, a.quick)
+    jobs = schedule(select(a.workloads), impls, repeats, a.quick, a.device)
     info = machine.describe(a.device)
+    info["omp_wait_policy"] = worker_env(a.device, a.threads)["OMP_WAIT_POLICY"]
     header = machine.format_machine(info)
     print(header, file=sys.stderr)
 
@@ -115,6 +156,8 @@ def main(argv=None) -> int:
         else:
             cpu = CPU_METRIC.get(w.metric)
             cpu_txt = f", CPU-time {res[cpu]:.4g}" if cpu in res else ""
+            if "cnn_samples_per_s" in res:  # the jit rows: the second model of the process
+                cpu_txt += f"; CNN {res['cnn_samples_per_s']:.4g}, CPU-time {res.get('cnn_cpu_samples_per_s', 0):.4g}"
             shown = f"{res[w.metric]:.4g} {w.unit}{cpu_txt} (load {res['load_start']:.1f}->{res['load_end']:.1f})"
         print(f"[{n}/{len(jobs)}] {w.name} {impl} #{r}: {shown} ({time.perf_counter() - t0:.1f} s)",
               file=sys.stderr, flush=True)

@@ -94,3 +94,73 @@ def test_bench_rnn_workloads_in_process():
             res = measure(name, impl, quick=True, device="cpu")
             assert res["status"] == "ok", res
             assert res["samples_per_s"] > 0 and res["cpu_samples_per_s"] > 0
+
+
+def test_bench_jit_and_corpus_tables_and_targets_from_results():
+    """The eager-vs-compiled table (two models per process), the corpus table and their targets,
+    rendered from hand-made results: ratios are compiled / eager and kfunc / Keras time."""
+    from bench import report
+
+    def ok(**kw):
+        return {"status": "ok", "rss_peak_mb": 1, "rss_start_mb": 1, **kw}
+
+    raw = {("jit_fit", "kfunc"): [ok(mlp_samples_per_s=100.0, mlp_cpu_samples_per_s=80.0, cnn_samples_per_s=10.0,
+                                     cnn_cpu_samples_per_s=8.0)],
+           ("jit_fit", "kfunc_jit"): [ok(mlp_samples_per_s=150.0, mlp_cpu_samples_per_s=120.0, cnn_samples_per_s=9.0,
+                                         cnn_cpu_samples_per_s=8.8, mlp_fit_wall_s=5.0, cnn_fit_wall_s=7.0)],
+           ("jit_fit", "torch_compile"): [{"status": "error", "reason": "no compiler"}],
+           ("corpus_x", "kfunc"): [ok(wall_s=10.0, cpu_s=8.0)], ("corpus_x", "keras"): [ok(wall_s=20.0, cpu_s=4.0)]}
+    from bench.workloads import BY_NAME, Workload
+    BY_NAME["corpus_x"] = Workload("corpus_x", "corpus", "wall_s", "s", False, ("kfunc", "keras"), group="corpus")
+    try:
+        text = report.render(report.summarize(raw), "machine", "cpu")
+    finally:
+        del BY_NAME["corpus_x"]
+    mlp = next(l for l in text.splitlines() if l.startswith("| MLP |"))
+    cnn = next(l for l in text.splitlines() if l.startswith("| CNN |"))
+    assert "1.50x / 1.50x" in mlp and "0.90x / 1.10x" in cnn
+    assert mlp.count("error: no compiler") == 1
+    target = {l.split("|")[1].strip()[:12]: l for l in text.splitlines() if l.startswith("| jit_fit")}
+    assert target["jit_fit MLP:"].rstrip().endswith("| met | met |")
+    assert target["jit_fit CNN:"].rstrip().endswith("| MISSED | met |")
+    row = next(l for l in text.splitlines() if l.startswith("| x |"))
+    assert "0.50x / 2.00x" in row
+    corpus_target = next(l for l in text.splitlines() if l.startswith("| corpus:"))
+    assert "| met |" in corpus_target and "MISSED: x" in corpus_target
+
+
+def test_bench_selection_schedule_and_worker_environment(monkeypatch):
+    """Opt-in rows (the corpus) only by name; each workload runs its own implementations by default;
+    workers get sleeping OpenMP waits unless the caller chose a policy."""
+    from bench import run
+    from bench.workloads import BY_NAME, Workload
+
+    monkeypatch.setitem(BY_NAME, "corpus_demo", Workload("corpus_demo", "corpus", "wall_s", "s", False,
+                                                          ("kfunc", "keras"), group="corpus", optin=True))
+    monkeypatch.setattr(run, "WORKLOADS", [*run.WORKLOADS, BY_NAME["corpus_demo"]])
+    assert "corpus_demo" not in [w.name for w in run.select(None)]
+    assert "corpus_demo" not in [w.name for w in run.select("*")]
+    assert "corpus_demo" in [w.name for w in run.select("corpus_*")]
+    assert [w.name for w in run.select("corpus_demo,mlp_fit")] == ["mlp_fit", "corpus_demo"]
+    jobs = run.schedule([BY_NAME["jit_fit"]], None, 1)
+    assert {i for _, i, _ in jobs} == {"kfunc", "kfunc_jit", "torch", "torch_compile", "keras", "keras_jit"}
+    assert {i for _, i, _ in run.schedule([BY_NAME["mlp_fit"]], None, 1)} == {"kfunc", "torch", "keras"}
+    assert {i for _, i, _ in run.schedule([BY_NAME["mlp_fit"]], None, 1, device="cuda")} == \
+        {"kfunc", "torch", "keras", "kfunc_jit"}
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    env = run.worker_env("cpu", 1)
+    assert env["OMP_WAIT_POLICY"] == "PASSIVE" and env["OMP_NUM_THREADS"] == "1" and env["CUDA_VISIBLE_DEVICES"] == ""
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    assert run.worker_env("cpu", 0)["OMP_WAIT_POLICY"] == "ACTIVE"
+
+
+def test_bench_graph_build_rows_reach_100k_layers_and_corpus_rows_are_registered():
+    from bench.workloads import BY_NAME
+    from bench.workloads.corpus import corpus_dir, program_ids
+
+    for n in (1000, 10000, 100000):
+        assert BY_NAME[f"build_chain_{n}"].kwargs == {"topology": "chain", "n_layers": n}
+    assert BY_NAME["build_chain_100000"].keras_repeats == -1  # Keras 3 fails at 10k already
+    if corpus_dir() is not None:
+        ids = program_ids()
+        assert ids and all(BY_NAME[f"corpus_{i}"].optin for i in ids)
