@@ -110,14 +110,14 @@ def test_keras_parity_dropout_masks_initial_state_model():
     layer(torch.from_numpy(x))
     layer.set_weights(w)
     given = {0.4: dp, 0.3: rdp}
-    layer._draw_dropout_masks = lambda like, rate: [torch.from_numpy(m) for m in given[rate]]
+    layer.cell._draw_dropout_masks = lambda like, rate: [torch.from_numpy(m) for m in given[rate]]
     out = layer(torch.from_numpy(x), training=True)
     for o, k in zip(out, res["dropout"]):
         np.testing.assert_allclose(o.detach().numpy(), k, atol=1e-5, rtol=1e-5)
     np.testing.assert_allclose(layer(torch.from_numpy(x))[0].detach().numpy(), res["dropout_eval"], atol=1e-5,
                                rtol=1e-5)
     # without the given masks, training draws random ones: different from inference
-    del layer._draw_dropout_masks
+    del layer.cell._draw_dropout_masks
     assert not np.allclose(layer(torch.from_numpy(x), training=True)[0].detach().numpy(), res["dropout_eval"])
 
     layer2 = ConvLSTM2D(3, 3, padding="same", return_sequences=True)
@@ -176,12 +176,12 @@ def test_input_conv_once_recurrent_conv_per_step_no_layout_copies():
     x = torch.randn(2, 6, 7, 7, 3)
     layer(x)
     seen = []
-    op = layer._op
+    op = layer.cell._op
 
     def spy(inp, w, *args):
         seen.append((tuple(inp.shape), inp.is_contiguous(memory_format=torch.channels_last)))
         return op(inp, w, *args)
-    layer._op = spy
+    layer.cell._op = spy
     layer(x)
     assert seen[0] == ((12, 3, 7, 7), True)       # all 6 steps of 2 sequences in one conv, an NHWC view
     assert seen[1:] == [((2, 4, 7, 7), True)] * 6  # h stays channels_last from step to step

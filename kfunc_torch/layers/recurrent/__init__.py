@@ -1,9 +1,11 @@
 """The recurrent family: cells (one time step), the ``RNN`` time loop, and the layers built on them.
 
-Modules: ``cells.py`` (SimpleRNNCell, LSTMCell, GRUCell), ``rnn.py`` (RNN, StackedRNNCells),
-``layers.py`` (SimpleRNN, LSTM, GRU), ``base.py`` (what those layers share), ``conv_lstm.py``
-(ConvLSTM1D/2D/3D); shared by all of them: ``arguments.py`` (Keras arguments and weights),
-``gates.py`` (the LSTM/GRU gate arithmetic), ``states.py`` (stateful layers' ``states``).
+Modules: ``cells.py`` (SimpleRNNCell, LSTMCell, GRUCell: the gate math, with ``gates.py``),
+``rnn.py`` (RNN: the one time loop), ``fused.py`` (its fast path on torch's fused kernels),
+``stacked.py`` (StackedRNNCells), ``layers.py`` (SimpleRNN, LSTM, GRU) and ``conv_lstm.py``
+(ConvLSTM1D/2D/3D): thin layers over a cell (``base.py``); shared: ``protocol.py`` (how RNN talks
+to any cell), ``arguments.py`` (Keras arguments and weights), ``dropout.py`` (per-sequence dropout
+masks), ``states.py`` (stateful layers' ``states``).
 
 Example::
 

@@ -14,6 +14,8 @@ Example::
 """
 from __future__ import annotations
 
+import torch
+
 from ... import activations as _activations
 from ... import constraints as _constraints
 from ... import initializers as _initializers
@@ -88,6 +90,18 @@ def add_gate_weights(layer, kernel_shape, recurrent_shape, bias_shape, bias_init
                                       constraint=layer.bias_constraint)
     else:
         layer.bias = None
+
+
+def forget_bias_initializer(base, n: int):
+    """An LSTM bias initializer (gates i, f, c, o, ``n`` units each) that starts the forget gate's
+    block at 1 (``unit_forget_bias``, Jozefowicz et al. 2015) and the others with ``base``.
+
+    Example: ``forget_bias_initializer(initializers.get("zeros"), 2)((8,))`` gives 0 0 1 1 0 0 0 0.
+    """
+    def init(shape, dtype=None):
+        return torch.cat([base((n,), dtype=dtype), torch.ones(n, dtype=dtype or torch.float32),
+                          base((2 * n,), dtype=dtype)])
+    return init
 
 
 def unpack_call(inputs, mask, initial_state):

@@ -1,20 +1,21 @@
-"""Keras's generic recurrent layer ``RNN(cell)`` and ``StackedRNNCells`` (the cells are in ``cells.py``).
+"""Keras's generic recurrent layer ``RNN(cell)``: the one time loop of the recurrent family.
 
-A cell computes one time step: ``cell(inputs, states, training=None)`` takes the step's input
-(batch, features) and the list of states, and returns ``(output, new_states)``. It declares
-``state_size`` (an int, or a list with one entry per state) and optionally ``output_size``. ``RNN``
-runs any such cell over the time axis in a Python loop; the built-in cells keep Keras's weights
-(``kernel`` (d, G·u), ``recurrent_kernel`` (u, G·u), ``bias``) in Keras's layout and gate order, so
-counts and get_weights/set_weights exchange with Keras. (The layers SimpleRNN/LSTM/GRU in
-``layers.py`` compute the same functions on torch's fused kernels; ``RNN(LSTMCell(u))`` always
-steps in Python, as Keras 3 itself does, and its results agree with ``LSTM(u)`` to float rounding.)
+``RNN`` runs any cell (see ``protocol.py``) over the time axis, with Keras's semantics: masks
+(``Masking``, ``Embedding(mask_zero=True)``, ``mask=``) leave the states unchanged at a masked step
+and repeat the previous output (zeros before the first valid step; zeros throughout with
+``zero_output_for_mask=True``); ``go_backwards`` returns the sequence in processing (reversed)
+order; ``return_sequences``, ``return_state``, ``stateful`` (states carried between calls, see
+``states.py``), ``initial_state=``; dropout masks are drawn once per call. Inputs, states and
+outputs may be nested (lists, tuples, dicts of tensors) as the cell declares them.
 
-Keras semantics kept here: the cell sees the states as a sequence (a tuple, as Keras 3 passes them);
-a masked step (``Masking``, ``Embedding(mask_zero=True)``, ``mask=``) leaves the states unchanged
-and repeats the previous output (zeros before the first valid step), or outputs zeros with
-``zero_output_for_mask=True``; ``go_backwards`` returns the sequence in processing (reversed)
-order; a list of cells means ``StackedRNNCells``, whose states are nested, one entry per cell;
-dropout masks are drawn once per sequence (per ``RNN`` call) and reused at every step.
+Two ways through time, chosen per call:
+
+- the fast path (``fused.py``): the cell is a built-in one that a torch kernel computes
+  (LSTMCell/GRUCell with tanh/sigmoid, GRU ``reset_after``, SimpleRNNCell tanh/relu), no recurrent
+  dropout is being applied, and the mask (if any) is one contiguous run per sequence: one
+  ``torch._VF`` call for the whole sequence (LSTM, GRU, SimpleRNN are this path);
+- the Python loop (here): anything else. A built-in cell's input transformation still runs once
+  for all steps (``cell._sequence_inputs``); only its recurrent half runs per step.
 
 Example::
 
@@ -26,153 +27,18 @@ Example::
 from __future__ import annotations
 
 import torch
-from torch import nn
 from torch.utils import _pytree as pytree
 
-from ...engine.layer import Layer, call_accepts
-from .arguments import unpack_call
-from .cells import _is_nested
+from ...engine.layer import Layer
+from . import fused
+from .protocol import (build_cell, call_cell, cell_config, cell_from_config, check_cell, is_nested, output_size,
+                       reset_dropout, shapes, size_tree)
+from .stacked import StackedRNNCells
 from .states import StatefulMixin
 
 __all__ = ["RNN", "StackedRNNCells"]
 
-def _check_cell(cell, where: str) -> None:
-    if not callable(getattr(cell, "call", None)):
-        raise ValueError(f"{where}: a cell needs a `call(inputs, states)` method; received {cell!r:.100}.")
-    if getattr(cell, "state_size", None) is None:
-        raise ValueError(f"{where}: the cell {type(cell).__name__} has no `state_size` attribute (an integer, or a "
-                         "list of integers with one entry per state). Set it in the cell's __init__, e.g. "
-                         "`self.state_size = units`.")
 
-
-def _cell_output_size(cell):
-    size = getattr(cell, "output_size", None)
-    if size is not None:
-        return size
-    state_size = cell.state_size
-    return state_size[0] if _is_nested(state_size) else state_size
-
-
-def _call_cell(cell, inputs, states, training):
-    """Call a cell the way Keras does: through ``__call__`` (hooks run), ``training`` only where accepted."""
-    kwargs = {"training": training} if _accepts_training(cell) else {}
-    if isinstance(cell, Layer) and cell.built:
-        return nn.Module.__call__(cell, inputs, states, **kwargs)  # the eager path, without its argument walk
-    if callable(cell):
-        return cell(inputs, states, **kwargs)
-    return cell.call(inputs, states, **kwargs)
-
-
-def _accepts_training(cell) -> bool:
-    if isinstance(cell, Layer):
-        return call_accepts(cell, "training")
-    import inspect
-    try:
-        return "training" in inspect.signature(cell.call).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-def _build_cell(cell, shape) -> None:
-    if isinstance(cell, Layer):
-        cell._maybe_build(shape)
-    elif hasattr(cell, "build") and not getattr(cell, "built", False):
-        cell.build(shape)
-
-
-class StackedRNNCells(Layer):
-    """A stack of cells that behaves as one cell: each cell's output is the next cell's input.
-
-    ``state_size`` is the list of the cells' state sizes, so the states are nested, one entry per
-    cell (``[[h1, c1], [h2, c2]]`` for two LSTMCells); ``output_size`` is the last cell's.
-    ``RNN([cell1, cell2])`` builds one for you.
-
-    Example::
-
-        >>> cells = StackedRNNCells([LSTMCell(8), GRUCell(4)])
-        >>> cells.state_size
-        [[8, 8], 4]
-        >>> RNN(cells)(Input(shape=(None, 3))).shape
-        (None, 4)
-    """
-
-    def __init__(self, cells, **kwargs):
-        if not _is_nested(cells) or not cells:
-            raise ValueError(f"StackedRNNCells takes a non-empty list of cells; received {cells!r:.100}.")
-        for cell in cells:
-            _check_cell(cell, "StackedRNNCells")
-        super().__init__(**kwargs)
-        self.cells = list(cells)
-        for i, cell in enumerate(self.cells):
-            if isinstance(cell, nn.Module):
-                self.add_module(str(i), cell)
-
-    @property
-    def state_size(self):
-        return [c.state_size for c in self.cells]
-
-    @property
-    def output_size(self):
-        return _cell_output_size(self.cells[-1])
-
-    def get_initial_state(self, batch_size=None):
-        out = []
-        for cell in self.cells:
-            fn = getattr(cell, "get_initial_state", None)
-            if fn is not None:
-                out.append(fn(batch_size=batch_size))
-            elif _is_nested(cell.state_size):
-                out.append([torch.zeros(batch_size, s) for s in cell.state_size])
-            else:
-                out.append(torch.zeros(batch_size, cell.state_size))
-        return out
-
-    def build(self, input_shape):
-        shape = tuple(input_shape)
-        for cell in self.cells:
-            _build_cell(cell, shape)
-            shape = (shape[0], _cell_output_size(cell))
-        self.built = True
-
-    def call(self, inputs, states, training=None):
-        if training is None:
-            training = self.training
-        new_states = []
-        for cell, cell_states in zip(self.cells, states):
-            was_list = _is_nested(cell_states)
-            cell_states = list(cell_states) if was_list else [cell_states]
-            inputs, cell_states = _call_cell(cell, inputs, cell_states, training)
-            if not _is_nested(cell_states):
-                cell_states = [cell_states]
-            new_states.append(cell_states[0] if len(cell_states) == 1 and not was_list else list(cell_states))
-        return inputs, new_states
-
-    def _saveable_children(self):
-        return [("cells", list(self.cells))]
-
-    def get_config(self):
-        return {**super().get_config(), "cells": [_cell_config(c) for c in self.cells]}
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        config["cells"] = [_cell_from_config(c, custom_objects) for c in config["cells"]]
-        return cls(**config)
-
-
-def _cell_config(cell) -> dict:
-    return {"module": "keras.layers", "class_name": type(cell).__name__, "config": cell.get_config(),
-            "registered_name": None}
-
-
-def _cell_from_config(spec, custom_objects=None):
-    if not isinstance(spec, dict):
-        return spec  # already a cell
-    from ...engine.layer_config import deserialize_layer
-    return deserialize_layer(spec, custom_objects)
-
-
-# ============================================================================ RNN
 class RNN(StatefulMixin, Layer):
     """Keras's generic recurrent layer: runs ``cell`` over the time axis of (batch, time, features).
 
@@ -208,17 +74,17 @@ class RNN(StatefulMixin, Layer):
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False, stateful=False,
                  unroll=False, zero_output_for_mask=False, time_major=False, **kwargs):
-        if _is_nested(cell):
+        owner = type(self).__name__
+        if is_nested(cell):
             cell = StackedRNNCells(cell)
         elif isinstance(cell, dict):
-            cell = _cell_from_config(cell, kwargs.pop("custom_objects", None))
-        _check_cell(cell, "RNN")
-        state_size = cell.state_size
-        if not isinstance(state_size, (int, list, tuple)) or isinstance(state_size, bool):
-            raise ValueError(f"RNN: the cell's state_size must be an integer or a list of integers (one per "
-                             f"state); received state_size={state_size!r}.")
+            cell = cell_from_config(cell, kwargs.pop("custom_objects", None))
+        check_cell(cell, owner)
+        size_tree(cell.state_size, owner)  # a clear error now for a state_size RNN cannot use
         if time_major:
-            raise ValueError("RNN: time_major=True is not supported; pass (batch, time, features) inputs.")
+            raise ValueError(f"{owner}: time_major=True is not supported; pass (batch, time, features) inputs "
+                             "(transpose a time-major tensor with tf.transpose / permute first).")
+        # Keras 1/2 `input_dim=` (with optional `input_length=`) gives a recurrent layer a 3D input.
         if "input_dim" in kwargs and "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
             kwargs["input_shape"] = (kwargs.pop("input_length", None), kwargs.pop("input_dim"))
         super().__init__(**kwargs)
@@ -227,7 +93,8 @@ class RNN(StatefulMixin, Layer):
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)
         self.stateful = bool(stateful)
-        self.unroll = bool(unroll)  # accepted for compatibility
+        self.unroll = bool(unroll)  # accepted for compatibility: the loop is a Python loop either way
+        # Output at masked steps: zero (True) or the previous output (False, Keras's default).
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self.supports_masking = True
 
@@ -235,66 +102,83 @@ class RNN(StatefulMixin, Layer):
     def state_size(self):
         """The cell's state sizes as a list (one entry per state; nested for stacked cells)."""
         s = self.cell.state_size
-        return [s] if isinstance(s, int) else list(s)
+        return list(s) if isinstance(s, (list, tuple)) else [s]
+
+    def _sizes(self):
+        """``state_size`` as a list of ``Dims`` trees (see ``protocol.size_tree``)."""
+        return size_tree(self.state_size, type(self).__name__)
+
+    def _state_spec(self):
+        return pytree.tree_structure(self._sizes())
+
+    # ------------------------------------------------------------------ inputs
+    def _split(self, inputs):
+        """``(sequences, initial states or None)``: one tensor (shape), nested sequences, or Keras 2's
+        ``[x, *initial_states]`` (the rest match the states' ranks, one per state)."""
+        if _is_shape(inputs) or isinstance(inputs, torch.Tensor) or not isinstance(inputs, (list, tuple)):
+            return inputs, None
+        if len(inputs) == 1:
+            return inputs[0], None
+        sizes = pytree.tree_leaves(self._sizes())
+        rest = list(inputs[1:])
+        if len(rest) == len(sizes) and all(_rank(r) == 1 + len(d.dims) for r, d in zip(rest, sizes)):
+            return inputs[0], rest
+        return inputs, None
 
     # ------------------------------------------------------------------ build and shapes
     def build(self, input_shape):
-        if isinstance(input_shape, list) and input_shape and not isinstance(input_shape[0], (int, type(None))):
-            input_shape = input_shape[0]  # Keras 2 form: [x, *initial_states]
-        input_shape = tuple(input_shape)
-        if len(input_shape) < 3:
-            raise ValueError(f'RNN "{self.name}" expects input of shape (batch, time, features); received input '
-                             f"shape {input_shape}.")
-        _build_cell(self.cell, (input_shape[0],) + input_shape[2:])
+        seqs, _ = self._split(input_shape)
+        first = pytree.tree_leaves(seqs, is_leaf=_is_shape)[0]
+        if len(first) < 3:
+            raise ValueError(f'{type(self).__name__} "{self.name}" expects input of shape (batch, time, features); '
+                             f"received input shape {tuple(first)}.")
+        step = pytree.tree_map(lambda s: (s[0],) + tuple(s[2:]), seqs, is_leaf=_is_shape)
+        build_cell(self.cell, step)
         if self.stateful:
-            self._check_static_batch(input_shape[0])
-            self._create_states([torch.as_tensor(s).detach().clone()
-                                 for s in pytree.tree_leaves(self.get_initial_state(input_shape[0]))])
+            self._check_static_batch(first[0])
+            zeros = self._zero_states(tuple(first))
+            if zeros is not None:  # else (unknown sizes): created at the first call
+                self._create_states([torch.as_tensor(s).detach().clone() for s in zeros])
         self.built = True
 
+    def _zero_states(self, input_shape):
+        """Zero states (a flat list) for a stateful layer built for ``input_shape``, or None."""
+        return pytree.tree_leaves(self.get_initial_state(input_shape[0]))
+
     def compute_output_shape(self, input_shape):
-        if isinstance(input_shape, list) and input_shape and not isinstance(input_shape[0], (int, type(None))):
-            input_shape = input_shape[0]
-        input_shape = tuple(input_shape)
-        batch, steps = input_shape[0], input_shape[1]
-        size = _cell_output_size(self.cell)
-        if not isinstance(size, int):
-            raise ValueError(f'RNN "{self.name}": the cell\'s output_size must be an integer; received {size!r}.')
-        out = (batch, steps, size) if self.return_sequences else (batch, size)
+        seqs, _ = self._split(input_shape)
+        first = tuple(pytree.tree_leaves(seqs, is_leaf=_is_shape)[0])
+        batch, steps = first[0], first[1]
+        out_sizes = size_tree(output_size(self.cell), type(self).__name__, "output_size")
+        out = shapes(out_sizes, batch, (steps,) if self.return_sequences else ())
         if not self.return_state:
             return out
-        states = [[(batch, d) for d in s] if _is_nested(s) else (batch, s) for s in self.state_size]
-        return [out] + states
+        return [out] + shapes(self._sizes(), batch)
 
     def compute_mask(self, inputs, mask=None):
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0]
+        mask = _first_mask(mask)
         out_mask = mask if self.return_sequences else None
         if self.return_state:
-            return [out_mask] + [None] * len(pytree.tree_leaves(self.state_size))
+            return [out_mask] + [None] * len(pytree.tree_leaves(self._sizes()))
         return out_mask
 
     # ------------------------------------------------------------------ states
-    def _state_spec(self):
-        return pytree.tree_structure(self.state_size)
-
     def get_initial_state(self, batch_size):
         """Zero states for ``batch_size`` (or the cell's own ``get_initial_state``), as a list
         matching ``state_size``."""
         fn = getattr(self.cell, "get_initial_state", None)
         if fn is not None:
             states = fn(batch_size=batch_size)
-            return list(states) if _is_nested(states) else [states]
-        return [[torch.zeros(batch_size, d) for d in s] if _is_nested(s) else torch.zeros(batch_size, s)
-                for s in self.state_size]
+            return list(states) if is_nested(states) else [states]
+        return pytree.tree_map(lambda d: torch.zeros((batch_size,) + d.dims), self._sizes())
 
     def _initial_leaves(self, x, initial_state):
-        """The initial states as a flat list of (batch, size) tensors on x's device and dtype."""
-        n = len(pytree.tree_leaves(self.state_size))
+        """The initial states as a flat list of tensors on x's device and dtype."""
+        n = len(pytree.tree_leaves(self._sizes()))
         if initial_state is not None:
-            leaves = pytree.tree_leaves(list(initial_state) if _is_nested(initial_state) else [initial_state])
+            leaves = pytree.tree_leaves(list(initial_state) if is_nested(initial_state) else [initial_state])
             if len(leaves) != n:
-                raise ValueError(f'RNN "{self.name}": its cell has {n} state tensor(s) (state_size='
+                raise ValueError(f'{type(self).__name__} "{self.name}": its cell has {n} state tensor(s) (state_size='
                                  f"{self.state_size}), but initial_state has {len(leaves)}.")
         else:
             leaves = self._carried_states(x.shape[0], x.device, x.dtype)
@@ -302,58 +186,96 @@ class RNN(StatefulMixin, Layer):
                 leaves = pytree.tree_leaves(self.get_initial_state(x.shape[0]))
         return [torch.as_tensor(s).to(device=x.device, dtype=x.dtype) for s in leaves]
 
-    def _reset_cell_dropout(self):
-        for layer in ([self.cell] if not isinstance(self.cell, Layer) else self.cell._flatten_layers()):
-            for fn in ("reset_dropout_mask", "reset_recurrent_dropout_mask"):
-                if callable(getattr(layer, fn, None)):
-                    getattr(layer, fn)()
-
     # ------------------------------------------------------------------ call
     def call(self, inputs, mask=None, training=None, initial_state=None):
-        x, mask, initial_state = unpack_call(inputs, mask, initial_state)
+        seqs, rest = self._split(inputs)
+        if initial_state is None:
+            initial_state = rest
+        mask = _first_mask(mask)
         if training is None:
             training = self.training
+        x = pytree.tree_leaves(seqs)[0]
         if x.dim() < 3:
-            raise ValueError(f'RNN "{self.name}" expects input of shape (batch, time, features); received shape '
-                             f"{tuple(x.shape)}.")
-        steps = x.shape[1]
-        if steps == 0:
-            raise ValueError(f'RNN "{self.name}" received a sequence with no time steps (shape {tuple(x.shape)}).')
+            raise ValueError(f'{type(self).__name__} "{self.name}" expects input of shape (batch, time, features); '
+                             f"received shape {tuple(x.shape)}.")
+        if x.shape[1] == 0:
+            raise ValueError(f'{type(self).__name__} "{self.name}" received a sequence with no time steps (shape '
+                             f"{tuple(x.shape)}).")
+        if mask is not None:
+            mask = mask.bool()
         spec = self._state_spec()
         leaves = self._initial_leaves(x, initial_state)
-        xs = x.unbind(1)
-        ms = mask.bool().unbind(1) if mask is not None else None
-        order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
-        outputs, prev_out = [], None
-        self._reset_cell_dropout()  # one dropout mask per sequence: drawn at the first step, reused
+        reset_dropout(self.cell)  # one dropout mask per sequence: drawn at the first step, reused
         try:
-            for t in order:
-                out, new_states = _call_cell(self.cell, xs[t], tuple(pytree.tree_unflatten(leaves, spec)),
-                                             training)
-                new_leaves = pytree.tree_leaves(new_states if _is_nested(new_states) else [new_states])
-                if len(new_leaves) != len(leaves):
-                    raise ValueError(f'RNN "{self.name}": the cell returned {len(new_leaves)} state tensor(s), but '
-                                     f"its state_size {self.state_size} declares {len(leaves)}.")
-                if ms is None:
-                    leaves = new_leaves
-                else:
-                    m = ms[t]
-                    leaves = [torch.where(_expand(m, n), n, o) for n, o in zip(new_leaves, leaves)]
-                    keep = _expand(m, out)
-                    if self.zero_output_for_mask or prev_out is None:
-                        out = torch.where(keep, out, torch.zeros_like(out))
-                    else:
-                        out = torch.where(keep, out, prev_out)
-                prev_out = out
-                if self.return_sequences:
-                    outputs.append(out)
+            result = self._fast(seqs, leaves, mask, training) if isinstance(seqs, torch.Tensor) else None
+            if result is None:
+                result = self._loop(seqs, leaves, mask, training, spec)
         finally:
-            self._reset_cell_dropout()
+            reset_dropout(self.cell)
+        outputs, last, leaves = result
         self._keep_states(leaves)
-        output = torch.stack(outputs, 1) if self.return_sequences else prev_out
+        output = outputs if self.return_sequences else last
         if self.return_state:
             return [output] + list(pytree.tree_unflatten(leaves, spec))
         return output
+
+    def _fast(self, x, leaves, mask, training):
+        """The whole sequence in one torch kernel (``fused.py``), or None where no kernel computes it."""
+        cell = self.cell
+        fused_ok = getattr(cell, "_fused_ok", None)
+        if fused_ok is None or not fused_ok(training) or (mask is not None and mask.dim() != 2):
+            return None
+        if self.go_backwards:
+            x = x.flip(1)
+            mask = mask.flip(1) if mask is not None else None
+        result = fused.run(cell, cell._fused_inputs(x, training), leaves, mask,
+                           need_states=self.return_state or self.stateful,
+                           zero_output_for_mask=self.zero_output_for_mask)
+        if result is None:
+            return None
+        outputs, states = result
+        return outputs, (states[0] if mask is None else outputs[:, -1]), states
+
+    def _loop(self, seqs, leaves, mask, training, spec):
+        """Step through time in Python: any cell, nested structures, masks with holes."""
+        cell = self.cell
+        native = isinstance(seqs, torch.Tensor) and callable(getattr(cell, "_steps_natively", None)) \
+            and cell._steps_natively()
+        if native:  # the input half of every step at once, then only the recurrent half per step
+            seqs = cell._sequence_inputs(seqs, training)
+
+            def step(x_t, states):
+                return cell._recurrent_step(x_t, states, training)
+        else:
+            def step(x_t, states):
+                return call_cell(cell, x_t, states, training)
+        flat = spec == pytree.tree_structure([0] * spec.num_leaves)
+        single = isinstance(seqs, torch.Tensor)
+        steps = pytree.tree_leaves(seqs)[0].shape[1]
+        order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
+        outputs, prev = [], None
+        for t in order:
+            x_t = seqs[:, t] if single else pytree.tree_map(lambda a: a[:, t], seqs)
+            states = tuple(leaves) if flat else tuple(pytree.tree_unflatten(leaves, spec))
+            out, new_states = step(x_t, states)
+            if isinstance(new_states, torch.Tensor):
+                new_leaves = [new_states]
+            else:
+                new_leaves = list(new_states) if flat else pytree.tree_leaves(new_states)
+            if len(new_leaves) != len(leaves):
+                raise ValueError(f'{type(self).__name__} "{self.name}": the cell returned {len(new_leaves)} state '
+                                 f"tensor(s), but its state_size {self.state_size} declares {len(leaves)}.")
+            if mask is None:
+                leaves = new_leaves
+            else:
+                m = mask[:, t]
+                leaves = [torch.where(_expand(m, n), n, o) for n, o in zip(new_leaves, leaves)]
+                out = _masked_output(out, prev, m, self.zero_output_for_mask)
+            prev = out
+            if self.return_sequences:
+                outputs.append(out)
+        sequence = _stack(outputs) if self.return_sequences else None
+        return sequence, prev, leaves
 
     # ------------------------------------------------------------------ config
     _keras_vars_path = "cell/vars"  # a cell that is not a Layer: the weights still go where Keras puts them
@@ -365,15 +287,49 @@ class RNN(StatefulMixin, Layer):
         return {**super().get_config(), "return_sequences": self.return_sequences,
                 "return_state": self.return_state, "go_backwards": self.go_backwards, "stateful": self.stateful,
                 "unroll": self.unroll, "zero_output_for_mask": self.zero_output_for_mask,
-                "cell": _cell_config(self.cell)}
+                "cell": cell_config(self.cell)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        config["cell"] = _cell_from_config(config["cell"], custom_objects)
+        config["cell"] = cell_from_config(config["cell"], custom_objects)
         return cls(**config)
 
 
+def _is_shape(s) -> bool:
+    return isinstance(s, (tuple, torch.Size)) and all(d is None or isinstance(d, int) for d in s)
+
+
+def _rank(v) -> int:
+    return v.dim() if isinstance(v, torch.Tensor) else len(getattr(v, "shape", v))
+
+
+def _first_mask(mask):
+    """The sequences' mask: the first mask given (one per input where several inputs came)."""
+    if isinstance(mask, (list, tuple, dict)):
+        given = [m for m in pytree.tree_leaves(mask) if m is not None]
+        return given[0] if given else None
+    return mask
+
+
 def _expand(mask_t, like):
-    """A (batch,) step mask shaped to broadcast over ``like`` (batch, ...)."""
-    return mask_t.reshape(mask_t.shape + (1,) * (like.dim() - 1))
+    """A (batch, ...) step mask shaped to broadcast over ``like`` (batch, ..., features)."""
+    return mask_t.reshape(mask_t.shape + (1,) * (like.dim() - mask_t.dim()))
+
+
+def _masked_output(out, prev, m, zero: bool):
+    """The output at a step with mask ``m``: ``out`` where valid; else zeros or the previous output."""
+    if not isinstance(out, torch.Tensor):
+        prevs = pytree.tree_leaves(prev) if prev is not None else [None] * len(pytree.tree_leaves(out))
+        leaves, spec = pytree.tree_flatten(out)
+        return pytree.tree_unflatten([_masked_output(o, p, m, zero) for o, p in zip(leaves, prevs)], spec)
+    keep = _expand(m, out)
+    if zero or prev is None:
+        return torch.where(keep, out, torch.zeros((), dtype=out.dtype, device=out.device))
+    return torch.where(keep, out, prev)
+
+
+def _stack(outputs):
+    if isinstance(outputs[0], torch.Tensor):
+        return torch.stack(outputs, 1)
+    return pytree.tree_map(lambda *steps: torch.stack(steps, 1), outputs[0], *outputs[1:])
