@@ -11,6 +11,8 @@ Example::
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import torch
 
@@ -111,3 +113,111 @@ def explain_call_failure(model, values):
             return ValueError(f"Model {model.name!r} is on {device}, but input {name!r} is a tensor on {v.device}. "
                               f"Move one to the other: `x.to({str(device)!r})` or `model.to(x.device)`.")
     return None
+
+
+class IdRangeWatch:
+    """Embedding ids range-checked on an accelerator without a host sync per step.
+
+    Each call folds the batch's smallest and largest id into two numbers kept on the device and clamps the ids,
+    so that torch's own device-side assert (which names no layer and leaves the CUDA context unusable) never
+    fires. The two numbers reach pinned host memory by an asynchronous copy, which a later call reads once its
+    event has completed (``Event.query`` never waits); ``flush`` reads the last one where the trainer has
+    synchronised anyway (the end of an epoch, of evaluate, of predict). A bad id is reported a step or two
+    after the batch that held it, naming the layer, its size and the ids seen.
+
+    Example (what Embedding.call does on CUDA)::
+
+        ids = self._id_watch.check(ids)   # clamped ids; raises for an earlier batch's bad id
+    """
+
+    def __init__(self, name: str, input_dim: int):
+        self.name, self.input_dim = name, input_dim  # not the layer: the registry below holds it weakly
+        self.device = None
+
+    def _reset(self, device):
+        self.device = device
+        self.lo = torch.full((), torch.iinfo(torch.int64).max, dtype=torch.int64, device=device)
+        self.hi = torch.full((), torch.iinfo(torch.int64).min, dtype=torch.int64, device=device)
+        self.host = _host_buffer(device)
+        self.event = None
+
+    def check(self, ids: torch.Tensor) -> torch.Tensor:
+        if ids.device != self.device:
+            self._reset(ids.device)
+        lo, hi = torch.aminmax(ids)
+        torch.minimum(self.lo, lo, out=self.lo)
+        torch.maximum(self.hi, hi, out=self.hi)
+        if self.event is None or self.event.query():  # the previous copy has landed: read it, send the next
+            self._read()
+            self.host.copy_(torch.stack((self.lo, self.hi)), non_blocking=True)
+            self.event = _record_event(ids.device)
+        return ids.clamp(0, self.input_dim - 1)
+
+    def flush(self) -> None:
+        """Report a bad id of the batches not read yet (a synchronous copy: call where the host waits anyway)."""
+        if self.event is not None:
+            self.host.copy_(torch.stack((self.lo, self.hi)))  # the running extremes cover every batch so far
+            self._read()
+
+    def _read(self) -> None:
+        lo, hi = self.host.tolist()
+        if lo < 0 or hi >= self.input_dim:
+            self._reset(self.device)  # the next fit starts clean
+            raise id_range_error(self.name, self.input_dim, lo, hi)
+
+
+_WATCHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # Embedding layer -> its IdRangeWatch
+WATCH_ON_CPU = False  # tests set it to run the device path on CPU tensors (CPU itself needs no watch)
+
+
+def checked_ids(layer, ids: torch.Tensor) -> torch.Tensor:
+    """``ids`` of an Embedding on an accelerator, range-checked without a host sync (see IdRangeWatch)."""
+    if not torch.compiler.is_compiling() and not (ids.is_cuda and torch.cuda.is_current_stream_capturing()):
+        watch = _WATCHES.get(layer)
+        if watch is None:
+            watch = _WATCHES[layer] = IdRangeWatch(layer.name, layer.input_dim)
+        return watch.check(ids)
+    # compiled graphs and CUDA graph capture: a device-side assert (no sync, but it names no layer)
+    torch._assert_async(((ids >= 0) & (ids < layer.input_dim)).all())
+    return ids
+
+
+def flush_id_watches() -> None:
+    """Raise for a bad Embedding id not reported yet; the trainer calls it where it synchronises anyway."""
+    if _WATCHES:
+        for watch in list(_WATCHES.values()):
+            watch.flush()
+
+
+def _host_buffer(device):
+    buf = torch.zeros(2, dtype=torch.int64)  # (0, 0) reads as "nothing out of range" until a copy lands
+    return buf.pin_memory() if device.type == "cuda" else buf  # a non_blocking copy into pageable memory waits
+
+
+def _record_event(device):
+    if device.type != "cuda":
+        return _Done()
+    event = torch.cuda.Event()
+    event.record()
+    return event
+
+
+class _Done:
+    """The event of a copy that was synchronous (a device without events)."""
+
+    def query(self):
+        return True
+
+    def synchronize(self):
+        pass
+
+
+def id_range_error(layer_name, input_dim, lo, hi, first=None, count=None) -> ValueError:
+    """The Embedding message for ids outside 0..input_dim-1 (``lo``/``hi``: the smallest and largest id seen)."""
+    first = (lo if lo < 0 else hi) if first is None else first
+    fix = ("ids must be >= 0: re-index the data (Keras reserves no negative ids)" if lo < 0 else
+           f"set input_dim to at least the largest id + 1 ({hi + 1}), or clip/re-index the data "
+           "(Tokenizer(num_words=n) ids go up to n - 1)")
+    many = f"{count} out of range, " if count is not None else ""
+    return ValueError(f"Embedding layer {layer_name!r} has input_dim={input_dim} (ids 0..{input_dim - 1}), but "
+                      f"received id {first} ({many}ids from {lo} to {hi}). Fix: {fix}.")

@@ -24,6 +24,7 @@ from .. import distributed as _distributed
 from .. import mixed_precision as _mp
 from .. import optimizers as _optimizers
 from . import call_context
+from . import data_checks as _checks
 from . import jit as _jit
 from .custom_steps import uses_custom_steps
 from .losses_api import added_metrics_of, call_losses_in
@@ -173,6 +174,7 @@ class LeanStep:
     def _results(self, prefix="", replicas=None):
         """The running averages as a dict of floats (one device-to-host copy for all of them); with
         ``replicas``, over every rank's rows."""
+        _checks.flush_id_watches()  # an Embedding id out of range in the last batches (the host waits here anyway)
         if replicas is not None:
             with replicas.reduced(self):
                 return self._results(prefix)

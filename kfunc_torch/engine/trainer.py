@@ -26,6 +26,7 @@ from ..settings import backend_settings
 from ..legacy import CALLS, rename_call
 from ..legacy.generators import GeneratorMethods
 from . import data_adapter as _data
+from . import data_checks as _checks
 from . import jit as _jit
 from .batch_methods import BatchMethods
 from .compile_utils import CompiledLoss, compile_metrics
@@ -331,6 +332,7 @@ class Trainer(LeanStep, BatchMethods, GeneratorMethods, StepAPI):
             chunks = [[t] for t in rep.gather_predictions(self, data, chunks)]
         if chunks is None:
             raise ValueError("predict() received no data (0 samples or 0 steps).")
+        _checks.flush_id_watches()
         arrays = [torch.cat(c).cpu().numpy() for c in chunks]
         return self._pack_predictions(arrays)
 

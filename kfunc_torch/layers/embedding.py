@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from .. import constraints as _constraints
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
+from ..engine import data_checks as _checks
 from ..engine.layer import Layer
 
 __all__ = ["Embedding", "Masking", "Identity"]
@@ -69,8 +70,9 @@ class Embedding(Layer):
     def call(self, inputs):
         if inputs.dtype not in (torch.int32, torch.int64):
             inputs = inputs.long()  # Keras casts float ids to int
-        if inputs.is_cuda:  # a device-side check: no host sync; fails as a CUDA assert naming no layer
-            torch._assert_async(((inputs >= 0) & (inputs < self.input_dim)).all())
+        if inputs.is_cuda or (_checks.WATCH_ON_CPU and inputs.is_cpu):  # checked on the device, reported a step
+            # or two later: no host sync per step
+            inputs = _checks.checked_ids(self, inputs)
         try:
             return F.embedding(inputs, self.embeddings)
         except IndexError:  # on CPU torch checks the ids itself; only the failure pays for the message
@@ -78,12 +80,8 @@ class Embedding(Layer):
 
     def _id_error(self, ids):
         bad = ids[(ids < 0) | (ids >= self.input_dim)]
-        fix = ("ids must be >= 0: re-index the data (Keras reserves no negative ids)" if int(bad.min()) < 0 else
-               f"set input_dim to at least the largest id + 1 ({int(ids.max()) + 1}), or clip/re-index the data "
-               "(Tokenizer(num_words=n) ids go up to n - 1)")
-        return ValueError(f"Embedding layer {self.name!r} has input_dim={self.input_dim} (ids 0..{self.input_dim - 1}), "
-                          f"but received id {int(bad[0])} ({bad.numel()} out of range, from {int(bad.min())} to "
-                          f"{int(bad.max())}). Fix: {fix}.")
+        return _checks.id_range_error(self.name, self.input_dim, int(bad.min()), int(bad.max()), first=int(bad[0]),
+                                      count=bad.numel())
 
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
