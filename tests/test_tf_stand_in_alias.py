@@ -30,9 +30,10 @@ def test_import_tensorflow_gives_the_stand_in():
         import tensorflow as tf
         import tensorflow.nn
         from tensorflow import keras as tfk
+        from tensorflow.data import Dataset
         from tensorflow.keras.layers import Dense
         out = {"keras": tf.keras is keras and tfk is keras and Dense is kfunc_torch.layers.Dense,
-               "nn": tensorflow.nn is tf.nn,
+               "nn": tensorflow.nn is tf.nn and Dataset is tf.data.Dataset,
                "op": tf.reduce_sum(tf.constant([1.0, 2.0])).item(),
                "probes": [hasattr(tf, n) for n in ("io", "summary", "compat", "estimator")]}
         try:

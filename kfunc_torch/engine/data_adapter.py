@@ -305,13 +305,18 @@ class IterData:
         if self._steps is not None:
             return self._steps
         if hasattr(self.source, "__len__"):
-            return len(self.source)
+            try:
+                return len(self.source)
+            except TypeError:  # a tf.data-style dataset of unknown length: run until it ends
+                return None
         return None
 
     def _convert(self, batch):
-        if not isinstance(batch, (tuple, list)) or len(batch) not in (1, 2, 3):
+        if not isinstance(batch, (tuple, list)):  # x alone (a tensor or a dict by input), as Keras unpacks it
+            batch = (batch,)
+        if len(batch) not in (1, 2, 3):
             raise ValueError("A data generator or loader must yield (x, y) or (x, y, sample_weight) tuples; "
-                             f"received {type(batch).__name__}.")
+                             f"received a {type(batch).__name__} of {len(batch)} items.")
         x, y, sw = (list(batch) + [None, None])[:3]
         m = self.model
         xs = to_list(x, input_names(m, x), "inputs", m.name)

@@ -6,7 +6,7 @@ Tensors are torch tensors; the ops follow TensorFlow's documented signatures and
 autograd, ``tf.data.Dataset`` feeding ``fit``...) and record op layers on symbolic Keras tensors.
 The files, one idea each: ``dtypes``, ``tensor_shape``, ``nest``, ``tensors`` (creation and
 inspection), ``math``, ``array_ops``, ``linalg``, ``nn``, ``random``, ``gradient_tape``,
-``control_flow``, ``runtime`` (tf.function, tf.device, tf.print), ``config``.
+``control_flow``, ``runtime`` (tf.function, tf.device, tf.print), ``config``, ``data/``.
 
 It is not TensorFlow, and says so to packages that probe for it: it has no distribution metadata
 (``importlib.metadata.version("tensorflow")`` fails, which is what transformers and datasets check),
@@ -22,7 +22,7 @@ Example::
 """
 from __future__ import annotations
 
-from . import config, dtypes, linalg, math, nest, nn, random  # noqa: F401  tf's namespaces
+from . import config, data, dtypes, linalg, math, nest, nn, random  # noqa: F401  tf's namespaces
 from .array_ops import *  # noqa: F401,F403
 from .control_flow import *  # noqa: F401,F403
 from .dtypes import (DType, as_dtype, bfloat16, bool, complex64, complex128, double, float16,  # noqa: F401,A004
@@ -47,7 +47,7 @@ math.realdiv = math.divide
 globals().update({n: getattr(math, n) for n in _MATH_AT_TOP})
 
 _PROVIDED = ("keras, dtypes (tf.float32...), constant/convert_to_tensor/Variable/cast/shape, math and array ops, "
-             "tf.math, tf.nn, tf.linalg, tf.random, tf.nest, tf.GradientTape, tf.function, tf.device, "
+             "tf.math, tf.nn, tf.linalg, tf.random, tf.nest, tf.data, tf.GradientTape, tf.function, tf.device, "
              "tf.TensorShape, tf.config")
 
 

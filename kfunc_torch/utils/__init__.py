@@ -120,6 +120,11 @@ class Sequence:
             def __getitem__(self, i): return self.x[i*self.bs:(i+1)*self.bs], self.y[i*self.bs:(i+1)*self.bs]
     """
 
+    def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
+        # Keras 3's PyDataset arguments (a subclass passes them through super().__init__(**kwargs)): batches
+        # are made in this process, in order, so they are only recorded.
+        self.workers, self.use_multiprocessing, self.max_queue_size = workers, use_multiprocessing, max_queue_size
+
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__(index) returning one batch.")
 
