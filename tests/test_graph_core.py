@@ -380,6 +380,21 @@ def test_plan_frees_intermediates_after_their_last_use():
     assert alive_at_d3 == {"h1": False, "h2": True}
 
 
+def test_plan_text_shows_where_each_argument_comes_from_and_what_is_freed():
+    from kfunc_torch.layers import Add
+    i = Input((4,), name="x")
+    d1, d2, total = Dense(3, name="d1"), Dense(3, name="d2"), Add(name="total")
+    h = d1(i)
+    m = Model(i, total([d2(h), h]))  # h is read twice: freed only after its last reader
+    assert [step.layer for step in m._plan.steps] == [d1, d2, total]
+    assert str(m._plan).splitlines() == [
+        "%0 = input 'x'",
+        "%1 = d1 (Dense)(%0)  # frees %0",
+        "%2 = d2 (Dense)(%1)",
+        "%3 = total (Add)([%2, %1])  # frees %1, %2",
+        "return %3"]
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_model_on_cuda():
     m = _mlp().to("cuda")

@@ -29,7 +29,7 @@ from ..saving.saving_api import load_weights, save_weights
 from . import data_checks as _checks
 from . import call_context, gc_window, registry
 from .factory_device import running_on
-from .graph import GraphPlan, layers_in_keras_order
+from .graph import layers_in_keras_order, make_plan
 from .keras_tensor import KerasTensor
 from .model_config import functional_config, functional_from_config, to_json
 from .layer import _CPU, Layer, _to_tensor
@@ -89,7 +89,7 @@ class Model(Trainer, Layer):
                     "graph starts from as inputs.")
         if len({id(t) for t in self.inputs}) != len(self.inputs):
             raise ValueError(f"Model {self.name!r}: the same Input is given twice in inputs.")
-        self._plan = GraphPlan(self.inputs, self.outputs, self.name)
+        self._plan = make_plan(self.inputs, self.outputs, self.name)
         self._layers = layers_in_keras_order(self.inputs, self.outputs, self._plan.nodes, self._plan.layer_depth)
         names = {}
         for layer in self._layers:
@@ -289,7 +289,7 @@ class Model(Trainer, Layer):
         extras = list(self.__dict__.get("_symbolic_losses", [])) + \
             [t for t, _ in self.__dict__.get("_symbolic_metrics", [])]
         # The plan computes the extras too (a tensor that needs other inputs raises here, naming them).
-        self._plan = GraphPlan(self.inputs, list(self.outputs) + extras, self.name)
+        self._plan = make_plan(self.inputs, list(self.outputs) + extras, self.name)
         self._n_symbolic_extras = len(extras)
 
     def _record_symbolic_extras(self, extras) -> None:

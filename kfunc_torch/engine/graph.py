@@ -1,16 +1,23 @@
 """The graph of a functional model: which nodes it runs, in which order, and how.
 
-``GraphPlan`` is computed once when a Model is made. ``run`` is the hot path: a flat loop over
-precomputed steps reading and writing a list of slots, freeing each intermediate after its last
-use. No graph walk happens per call.
+``make_plan`` computes a ``GraphPlan`` once when a Model is made. ``run`` is the hot path: a flat
+loop over precomputed steps reading and writing a list of slots, freeing each intermediate after
+its last use. No graph walk happens per call.
 
 Example::
 
-    >>> plan = GraphPlan([x], [y])
+    >>> plan = make_plan([x], [y])
     >>> plan.run([torch.ones(2, 784)])[0].shape
     torch.Size([2, 10])
+    >>> print(plan)
+    %0 = input 'input_1'
+    %1 = dense_1 (Dense)(%0)  # frees %0
+    %2 = dense_2 (Dense)(%1)  # frees %1
+    return %2
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from torch import nn
 from torch.utils import _pytree as pytree
@@ -104,68 +111,40 @@ def layers_in_keras_order(inputs, outputs, nodes: list[Node], layer_depth: dict[
     return sorted(layers.values(), key=lambda l: (-layer_depth.get(id(l), 0), first_seen.get(id(l), 1 << 30)))
 
 
-class GraphPlan:
-    """Precomputed steps to run the nodes between ``inputs`` and ``outputs``."""
+class Step(NamedTuple):
+    """One computing node of a plan: its layer, the slots its arguments come from, where its outputs
+    go, and the slots it reads for the last time (emptied after it). ``GraphPlan._run`` unpacks it
+    as a plain tuple."""
+    kind: int                # _ONE (one tensor), _LIST (a list of tensors), _GENERIC (any structure)
+    layer: object
+    args: object             # _ONE: a slot; _LIST: slots; _GENERIC: ([("slot"|"const", value)], pytree spec)
+    consts: dict             # keyword arguments fixed when the graph was built
+    out_slots: tuple
+    free: tuple              # emptied after the call: what the plan does not keep
+    takes_training: bool     # the layer's call has a ``training`` argument
+    out_kind: str            # "one", "seq" (a flat list/tuple) or "nested" (a dict, nested lists)
+    mask_mode: object        # None, or (input slots, output slots, whether the call takes ``mask``)
 
-    def __init__(self, inputs: list[KerasTensor], outputs: list[KerasTensor], model_name: str = "model"):
-        self.nodes = collect_nodes(inputs, outputs, model_name)
-        self.node_depth, self.layer_depth = node_depths(self.nodes)  # for model.layers and summary()
-        slot: dict[int, int] = {}
 
-        def slot_of(t):
-            return slot.setdefault(id(t), len(slot))
+class GraphPlan(NamedTuple):
+    """What a Model computes once (``make_plan``) to run its graph: the nodes in order, the slot each
+    model input fills, one ``Step`` per computing node, and the slots of the outputs. Its text form
+    (``print(model._plan)``) is one line per step, as torch.fx prints a graph."""
+    nodes: list              # topological order, input nodes included (model.layers and summary read them)
+    node_depth: dict         # Keras's depths, keyed by id (``node_depths``)
+    layer_depth: dict
+    input_slots: list        # the slot of each model input
+    input_names: list        # ... and its Input layer's name (for the text form)
+    steps: list              # one Step per computing node
+    masked_steps: list       # the same steps, tracking masks at every node
+    output_slots: list
+    n_slots: int
 
-        self.input_slots = [slot_of(t) for t in inputs]
-        compute_nodes = [n for n in self.nodes if not n.is_input]
-        last_use: dict[int, int] = {}
-        for i, node in enumerate(compute_nodes):
-            for t in node.input_tensors:
-                last_use[slot_of(t)] = i
-        for t in outputs:
-            last_use[slot_of(t)] = len(compute_nodes)  # never freed
-        self.steps = []
-        for i, node in enumerate(compute_nodes):
-            self.steps.append(self._make_step(node, slot_of, last_use, i))
-        # The same steps with masks tracked at every node: for a model called with masks on its
-        # inputs (a nested model fed by an Embedding(mask_zero=True)), whose own Inputs carry none.
-        self.masked_steps = [
-            st[:8] + ((tuple(slot_of(t) for t in node.input_tensors), st[4], call_accepts(node.layer, "mask")),)
-            if st[8] is None else st for st, node in zip(self.steps, compute_nodes)]
-        self.output_slots = [slot_of(t) for t in outputs]
-        self.n_slots = len(slot)
-
-    @staticmethod
-    def _make_step(node: Node, slot_of, last_use, index):
-        layer = node.layer
-        in_slots = [slot_of(t) for t in node.input_tensors]
-        out_slots = [slot_of(t) for t in node.output_tensors]
-        free = tuple(s for s in set(in_slots) if last_use.get(s) == index)
-        args, kwargs = node.call_args, node.call_kwargs
-        consts = dict(kwargs)
-        symbolic_kwargs = bool(kwargs) and any(isinstance(x, KerasTensor) for x in pytree.tree_leaves(kwargs))
-        if len(args) == 1 and isinstance(args[0], KerasTensor) and not symbolic_kwargs:
-            kind, arg_spec = _ONE, in_slots[0]
-        elif (len(args) == 1 and isinstance(args[0], list) and all(isinstance(x, KerasTensor) for x in args[0])
-              and not symbolic_kwargs):
-            kind, arg_spec = _LIST, tuple(in_slots)
-        else:
-            kind = _GENERIC
-            flat = [("slot", slot_of(x)) if isinstance(x, KerasTensor) else ("const", x) for x in node.flat_args]
-            arg_spec = (flat, node.args_spec)
-            consts = {}
-        masked_in = [t._has_mask for t in node.input_tensors]
-        mask_mode = None
-        if any(masked_in) or any(t._has_mask for t in node.output_tensors):
-            mask_mode = (tuple(in_slots), tuple(out_slots), call_accepts(layer, "mask"))
-        struct = node.output_struct
-        if isinstance(struct, KerasTensor):
-            out_kind = "one"
-        elif isinstance(struct, (list, tuple)) and all(isinstance(t, KerasTensor) for t in struct):
-            out_kind = "seq"
-        else:  # a dict, or nested lists (RNN of stacked cells with return_state: [out, [h, c], ...])
-            out_kind = "nested"
-        return (kind, layer, arg_spec, consts, tuple(out_slots), free, call_accepts(layer, "training"),
-                out_kind, mask_mode)
+    def __str__(self) -> str:
+        lines = [f"%{s} = input {name!r}" for s, name in zip(self.input_slots, self.input_names)]
+        lines += [_step_text(st) for st in self.steps]
+        lines.append("return " + ", ".join(f"%{s}" for s in self.output_slots))
+        return "\n".join(lines)
 
     def run(self, values, training=None):
         """Run the steps on ``values`` (one tensor per model input); returns the output tensors."""
@@ -227,3 +206,96 @@ class GraphPlan:
                 e.add_note(f'(while running layer "{step[1].name}" ({type(step[1]).__name__}))')
             raise
         return [env[s] for s in self.output_slots], masks
+
+
+def make_plan(inputs: list[KerasTensor], outputs: list[KerasTensor], model_name: str = "model") -> GraphPlan:
+    """The plan of the nodes between ``inputs`` and ``outputs``. Every tensor gets a slot in one list;
+    each step reads its arguments from slots, writes its outputs to slots, and empties the slots it
+    read for the last time. Example: ``print(make_plan([x], [y]))``."""
+    nodes = collect_nodes(inputs, outputs, model_name)
+    node_depth, layer_depth = node_depths(nodes)
+    slot: dict[int, int] = {}
+
+    def slot_of(t):
+        return slot.setdefault(id(t), len(slot))
+
+    input_slots = [slot_of(t) for t in inputs]
+    compute_nodes = [n for n in nodes if not n.is_input]
+    last_use: dict[int, int] = {}
+    for i, node in enumerate(compute_nodes):
+        for t in node.input_tensors:
+            last_use[slot_of(t)] = i
+    for t in outputs:
+        last_use[slot_of(t)] = len(compute_nodes)  # never freed
+    steps = [_make_step(node, slot_of, last_use, i) for i, node in enumerate(compute_nodes)]
+    # The same steps with masks tracked at every node: for a model called with masks on its
+    # inputs (a nested model fed by an Embedding(mask_zero=True)), whose own Inputs carry none.
+    masked_steps = [
+        st._replace(mask_mode=(tuple(slot_of(t) for t in node.input_tensors), st.out_slots,
+                               call_accepts(node.layer, "mask")))
+        if st.mask_mode is None else st for st, node in zip(steps, compute_nodes)]
+    return GraphPlan(nodes, node_depth, layer_depth, input_slots, [t._keras_history.layer.name for t in inputs],
+                     steps, masked_steps, [slot_of(t) for t in outputs], len(slot))
+
+
+def _make_step(node: Node, slot_of, last_use, index) -> Step:
+    layer = node.layer
+    in_slots = [slot_of(t) for t in node.input_tensors]
+    out_slots = [slot_of(t) for t in node.output_tensors]
+    free = tuple(s for s in set(in_slots) if last_use.get(s) == index)
+    args, kwargs = node.call_args, node.call_kwargs
+    consts = dict(kwargs)
+    symbolic_kwargs = bool(kwargs) and any(isinstance(x, KerasTensor) for x in pytree.tree_leaves(kwargs))
+    if len(args) == 1 and isinstance(args[0], KerasTensor) and not symbolic_kwargs:
+        kind, arg_spec = _ONE, in_slots[0]
+    elif (len(args) == 1 and isinstance(args[0], list) and all(isinstance(x, KerasTensor) for x in args[0])
+          and not symbolic_kwargs):
+        kind, arg_spec = _LIST, tuple(in_slots)
+    else:
+        kind = _GENERIC
+        flat = [("slot", slot_of(x)) if isinstance(x, KerasTensor) else ("const", x) for x in node.flat_args]
+        arg_spec = (flat, node.args_spec)
+        consts = {}
+    masked_in = [t._has_mask for t in node.input_tensors]
+    mask_mode = None
+    if any(masked_in) or any(t._has_mask for t in node.output_tensors):
+        mask_mode = (tuple(in_slots), tuple(out_slots), call_accepts(layer, "mask"))
+    struct = node.output_struct
+    if isinstance(struct, KerasTensor):
+        out_kind = "one"
+    elif isinstance(struct, (list, tuple)) and all(isinstance(t, KerasTensor) for t in struct):
+        out_kind = "seq"
+    else:  # a dict, or nested lists (RNN of stacked cells with return_state: [out, [h, c], ...])
+        out_kind = "nested"
+    return Step(kind, layer, arg_spec, consts, tuple(out_slots), free, call_accepts(layer, "training"),
+                out_kind, mask_mode)
+
+
+class _Slot:
+    """A slot in the text form of a step's arguments: prints as ``%3``."""
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+    def __repr__(self):
+        return f"%{self.index}"
+
+
+def _step_text(st: Step) -> str:
+    """One step as a line: ``%2 = dropout_1 (Dropout)(%1)  # training; frees %1`` (the call is given
+    ``training`` / ``mask`` when the model's call passes them)."""
+    if st.kind == _ONE:
+        args, kwargs = [_Slot(st.args)], st.consts
+    elif st.kind == _LIST:
+        args, kwargs = [[_Slot(s) for s in st.args]], st.consts
+    else:
+        flat, spec = st.args
+        args, kwargs = pytree.tree_unflatten([_Slot(v) if k == "slot" else v for k, v in flat], spec)
+    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    outs = ", ".join(f"%{s}" for s in st.out_slots)
+    notes = ["training"] * st.takes_training + ["mask"] * (st.mask_mode is not None)
+    if st.free:
+        notes.append("frees " + ", ".join(f"%{s}" for s in sorted(st.free)))
+    line = f"{outs} = {st.layer.name} ({type(st.layer).__name__})({', '.join(parts)})"
+    return line + ("  # " + "; ".join(notes) if notes else "")
