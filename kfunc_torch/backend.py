@@ -47,7 +47,7 @@ def image_dim_ordering() -> str:
     Example: ``K.image_dim_ordering()`` -> ``'tf'``
     """
     # Keras 1 code that reads the ordering builds its shapes from the answer: keep it fixed
-    # (legacy/layer_args.py would otherwise switch Keras 1 code to 'th').
+    # (layers/legacy/arguments.py would otherwise switch Keras 1 code to 'th').
     _settings["dim_ordering_read"] = True
     return "th" if image_data_format() == "channels_first" else "tf"
 

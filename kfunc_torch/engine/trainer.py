@@ -24,13 +24,13 @@ from .. import optimizers as _optimizers
 from ..generations import current
 from ..settings import backend_settings
 from ..legacy import CALLS, rename_call
-from ..legacy.generators import GeneratorMethods
 from . import data_adapter as _data
 from . import data_checks as _checks
 from . import jit as _jit
 from .batch_methods import BatchMethods
 from .compile_utils import CompiledLoss, compile_metrics
 from .custom_steps import CompileMetrics, StepAPI, pack_data
+from .generator_methods import GeneratorMethods
 from .lean_step import LeanStep
 from .losses_api import added_metrics_of
 
@@ -40,7 +40,7 @@ class Trainer(LeanStep, BatchMethods, GeneratorMethods, StepAPI):
 
     Its parts: ``LeanStep`` (the built-in step and its running sums, ``lean_step.py``),
     ``BatchMethods`` (``train_on_batch``/``test_on_batch``/``predict_on_batch``, ``batch_methods.py``),
-    ``GeneratorMethods`` (Keras 2's ``fit_generator``/..., ``legacy/generators.py``) and ``StepAPI``
+    ``GeneratorMethods`` (Keras 2's ``fit_generator``/..., ``generator_methods.py``) and ``StepAPI``
     (Keras 3's overridable ``train_step``/``test_step``/..., ``custom_steps.py``)."""
 
     def _init_trainer(self) -> None:

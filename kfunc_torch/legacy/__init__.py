@@ -1,10 +1,9 @@
-"""Keras 1 and 2 spellings, as data: rename tables per class and per call (``tables``), the one
-function that applies a table (``rename``), the layer-constructor wrapper (``layer_args``), the
-Keras 1 layer classes (``layers``: Merge, merge, AtrousConvolution, TimeDistributedDense) and the
-generator methods (``generators``: fit_generator & co as a mixin over fit/evaluate/predict).
+"""Keras 1 and 2 spellings, as data: rename tables per class and per call (``tables``) and the one
+function that applies a table (``rename``). It imports nothing else of kfunc_torch: every entry point
+reads it (``Input``, ``Model``, ``fit``, the optimizers, the layer constructors), from below.
 
-This package face imports only the leaf modules (``rename``, ``tables``), so the engine can read
-its tables without importing the layers.
+The code built on these tables lives with what it extends: the Keras 1 layer classes and the
+constructor translation in ``layers/legacy/``, the generator methods in ``engine/generator_methods.py``.
 
 Example::
 

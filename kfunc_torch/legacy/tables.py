@@ -1,6 +1,6 @@
 """Keras 1/2 spellings as data (KERAS_FACTS §5), keyed per class and per call: which old argument
 names each took, the modern name each became, and how its value converts. ``rename.py`` applies
-them; ``layer_args.py`` wraps each layer class's ``__init__`` with its table.
+them; ``layers/legacy/arguments.py`` wraps each layer class's ``__init__`` with its table.
 
 Every name a layer table writes is an argument of that class (``tests/test_legacy.py`` fails
 otherwise): Keras 2's own converters were per class too, e.g. SeparableConvolution2D's ``init``
@@ -153,7 +153,7 @@ CLASS_ALIASES = {
 # ---------------------------------------------------------------- calls that are not layers
 # Keras 2's legacy_model_constructor_support, legacy_input_support, the fit/generator method
 # conversions and the optimizers' `lr`. (samples_per_epoch / nb_val_samples / val_samples count
-# samples, not steps: legacy/generators.py converts them with the batch size.)
+# samples, not steps: engine/generator_methods.py converts them with the batch size.)
 CALLS: dict[str, dict] = {
     "Model": {"input": "inputs", "output": "outputs"},
     "Input": {"input_dtype": "dtype"},

@@ -15,10 +15,10 @@ import warnings
 
 import torch
 
-from .. import backend as _backend
-from ..engine.layer import Layer
-from ..ops.tensor_functions import batch_dot as _batch_dot
-from .tables import CLASS_ALIASES
+from ... import backend as _backend
+from ...engine.layer import Layer
+from ...legacy.tables import CLASS_ALIASES
+from ...ops.tensor_functions import batch_dot as _batch_dot
 
 __all__ = ["Merge", "merge", "AtrousConvolution1D", "AtrousConvolution2D", "TimeDistributedDense"]
 

@@ -26,10 +26,10 @@ import sys
 import threading
 import warnings
 
-from .. import backend as _backend
-from ..engine.layer import Layer
-from .rename import rename
-from .tables import CONV_POSITIONAL, GONE_WHY, KERAS1_IMAGE_ONLY, spec_for
+from ... import backend as _backend
+from ...engine.layer import Layer
+from ...legacy.rename import rename
+from ...legacy.tables import CONV_POSITIONAL, GONE_WHY, KERAS1_IMAGE_ONLY, spec_for
 
 __all__ = ["install_legacy_renames", "translate"]
 

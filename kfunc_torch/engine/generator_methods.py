@@ -14,9 +14,8 @@ from __future__ import annotations
 import itertools
 import math
 
-from ..engine.data_adapter import is_iterable_source
-from .rename import rename_call
-from .tables import CALLS
+from ..legacy import CALLS, rename_call
+from .data_adapter import is_iterable_source
 
 
 class XOnly:

@@ -1,5 +1,6 @@
 """Keras 1 names in ``kfunc_torch.layers`` (``merge``, ``Convolution2D``, ``Dense(output_dim=...)``):
-re-exported from ``kfunc_torch.legacy``, where they live as data and a few classes.
+the Keras 1 layer classes (``keras1.py``) and the translation of Keras 1 constructor arguments
+(``arguments.py``), both reading the spelling tables of ``kfunc_torch.legacy``.
 
 Imported last by ``layers/__init__.py``: it binds the old class names to the modern classes and
 wraps each class with a Keras 1 table once (``install_legacy_renames``).
@@ -8,10 +9,10 @@ Example: ``from kfunc_torch.layers import Convolution2D, merge``
 """
 import sys
 
-from ..legacy.layer_args import install_legacy_renames
-from ..legacy.layers import *  # noqa: F401,F403
-from ..legacy.layers import __all__ as _layers_all
-from ..legacy.layers import class_aliases
+from .arguments import install_legacy_renames
+from .keras1 import *  # noqa: F401,F403
+from .keras1 import __all__ as _layers_all
+from .keras1 import class_aliases
 
 __all__ = [*_layers_all, "install_legacy_renames"]
 
