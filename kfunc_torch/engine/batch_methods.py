@@ -40,41 +40,36 @@ class BatchMethods:
 
         Example: ``loss = model.train_on_batch(x_batch, y_batch)``.
         """
-        self._assert_compiled("train_on_batch")
+        return self._one_batch("train_on_batch", True, x, y, sample_weight, class_weight, reset_metrics, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
+        """Loss (and metrics) on one batch without training. Example: ``model.test_on_batch(x, y)``."""
+        return self._one_batch("test_on_batch", False, x, y, sample_weight, None, reset_metrics, return_dict)
+
+    def _one_batch(self, what, training, x, y, sample_weight, class_weight, reset_metrics, return_dict):
+        """What train_on_batch and test_on_batch share: the batch as tensors, the step prepared once, the
+        running sums restarted unless told to keep them, the model in train/eval mode for the call only."""
+        self._assert_compiled(what)
         data = _data.ArrayData(self, x, y, sample_weight, None, self._targets(), class_weight)
         if self._train_fn is None:
             self._prepare_training()
         if reset_metrics or getattr(self, "_loss_sum", None) is None:
             self._reset_trackers()
+        xs, ys, sws = data.xs, data.ys, data.sws
         was_training = self.training
-        self.train()
+        self.train(training)
         try:
-            xs, ys, sws = data.xs, data.ys, data.sws
-            self._track(ys, sws, *self._train_fn(xs, ys, sws), xs[0].shape[0])
+            if training:
+                self._track(ys, sws, *self._train_fn(xs, ys, sws), xs[0].shape[0])
+            else:
+                with torch.no_grad():
+                    if self._custom_steps:
+                        self._run_test_step(xs, ys, sws)
+                    else:
+                        self._track(ys, sws, *self._forward_and_loss(xs, ys, sws, False), xs[0].shape[0])
         finally:
             self.train(was_training)
-        return self._batch_return(return_dict)
-
-    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
-        """Loss (and metrics) on one batch without training. Example: ``model.test_on_batch(x, y)``."""
-        self._assert_compiled("test_on_batch")
-        data = _data.ArrayData(self, x, y, sample_weight, None, self._targets())
-        if self._train_fn is None:
-            self._prepare_training()
-        if reset_metrics or getattr(self, "_loss_sum", None) is None:
-            self._reset_trackers()
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.no_grad():
-                if self._custom_steps:
-                    self._run_test_step(data.xs, data.ys, data.sws)
-                else:
-                    self._track(data.ys, data.sws, *self._forward_and_loss(data.xs, data.ys, data.sws, False),
-                                data.xs[0].shape[0])
-        finally:
-            self.train(was_training)
-        return self._batch_return(return_dict)
+        return self._as_returned(self._results(), return_dict)
 
     def predict_on_batch(self, x):
         """Outputs for one batch as numpy. Example: ``model.predict_on_batch(x[:32])``."""
@@ -124,11 +119,3 @@ class BatchMethods:
 
     def _targets(self):
         return [self._compiled_loss.target_dtype(i) for i in range(len(self._output_names()))]
-
-    def _batch_return(self, return_dict):
-        logs = self._results()
-        if return_dict:
-            return logs
-        keys = list(logs) if self._custom_steps else self.metrics_names
-        values = [logs[k] for k in keys]
-        return values[0] if len(values) == 1 else values

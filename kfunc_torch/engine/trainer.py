@@ -282,6 +282,11 @@ class Trainer(LeanStep, BatchMethods, GeneratorMethods, StepAPI):
             cb.call("on_test_end", logs)
         finally:
             self.train(was_training)
+        return self._as_returned(logs, return_dict)
+
+    def _as_returned(self, logs, return_dict):
+        """evaluate's (and the batch methods') answer: the logs as a dict, or their values in
+        ``metrics_names`` order (the step's own keys for a custom step), one value alone."""
         if return_dict:
             return logs
         keys = list(logs) if self._custom_steps else self.metrics_names
