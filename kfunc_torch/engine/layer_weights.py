@@ -25,7 +25,7 @@ from torch.nn.modules import module as _torch_module
 from .. import constraints, initializers, regularizers
 from ..naming import unique_name
 from . import call_context
-from .keras_tensor import to_torch_dtype
+from .dtypes import to_torch_dtype
 from .variable import Variable
 
 if TYPE_CHECKING:
