@@ -42,6 +42,7 @@ import torch.nn.functional as F
 
 from ...engine.layer import Layer
 from .. import _spatial as sp
+from ..conv import _BaseConv
 from .arguments import GATE_ARGS, add_gate_weights, args_config, check_size, forget_bias_initializer, set_args
 from .base import CellLayer
 from .dropout import DropoutCellMixin
@@ -181,14 +182,7 @@ class ConvLSTMCell(DropoutCellMixin, Layer):
         t = sp.to_torch(s, self.rank, self.data_format)
         return t.contiguous(memory_format=self._memory_format(t.dim()))
 
-    def _plan(self, x):
-        if self._static_plan is not None:
-            return self._static_plan
-        key = tuple(x.shape[2:])
-        plan = self._plans.get(key)
-        if plan is None:
-            plan = self._plans[key] = sp.pad_plan(key, self._t_kernel, self._t_strides, self._t_dilation, "same")
-        return plan
+    _plan = _BaseConv._plan  # the input conv's padding plan, as the Conv layers make it
 
     def get_config(self):
         return {**super().get_config(), "rank": self.rank, "filters": self.filters,

@@ -49,7 +49,8 @@ def contiguous_runs(mask):
 
 def run(cell, x, states, mask, need_states: bool, zero_output_for_mask: bool):
     """``(outputs (B, T, u), final states)`` of ``cell`` over ``x`` (processing order), or None when
-    the mask has holes. Without ``need_states`` the states may hold only h (the padded run)."""
+    the mask has holes. Without ``need_states`` the states are not computed exactly (the padded run
+    gives only the last cell's h, and rows without a valid step are not reset): read only outputs."""
     if mask is None or mask.dim() != 2:
         if mask is not None:
             return None
@@ -89,6 +90,6 @@ def run(cell, x, states, mask, need_states: bool, zero_output_for_mask: bool):
     if zero_output_for_mask:
         valid = valid & (rel < length[:, None])
     out = out * valid[:, :, None].to(out.dtype)
-    if bool(empty.any()):
+    if need_states and bool(empty.any()):
         new_states = [torch.where(empty[:, None], s0, s) for s0, s in zip(states, new_states)]
     return out, new_states

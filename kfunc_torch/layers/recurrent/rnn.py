@@ -234,7 +234,7 @@ class RNN(StatefulMixin, Layer):
         if result is None:
             return None
         outputs, states = result
-        return outputs, (states[0] if mask is None else outputs[:, -1]), states
+        return outputs, outputs[:, -1], states
 
     def _loop(self, seqs, leaves, mask, training, spec):
         """Step through time in Python: any cell, nested structures, masks with holes."""

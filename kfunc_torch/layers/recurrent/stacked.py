@@ -83,6 +83,33 @@ class StackedRNNCells(Layer):
             new_states.append(cell_states[0] if len(cell_states) == 1 and not was_list else list(cell_states))
         return inputs, new_states
 
+    # ------------------------------------------------------------------ RNN's fast path
+    def _fused_ok(self, training) -> bool:
+        """Fused layer by layer when every cell is (and, in training, none drops its inputs: the next
+        cell's inputs are the previous one's outputs, which a packed sequence cannot mask per row)."""
+        if type(self).call is not StackedRNNCells.call:
+            return False
+        for cell in self.cells:
+            if not callable(getattr(cell, "_fused_ok", None)) or not cell._fused_ok(training):
+                return False
+            if training and 0.0 < getattr(cell, "dropout", 0.0) < 1.0:
+                return False
+        return True
+
+    def _fused_inputs(self, x, training):
+        return x
+
+    def _fused(self, x, states, batch_sizes):
+        """Each cell's kernel over the whole sequence (padded or packed), feeding the next; ``states``
+        and the result's states are the flat leaves, cell after cell."""
+        new, i = [], 0
+        for cell in self.cells:
+            n = len(cell.state_size) if is_nested(cell.state_size) else 1
+            x, cell_states = cell._fused(x, states[i:i + n], batch_sizes)
+            new += cell_states
+            i += n
+        return x, new
+
     def _saveable_children(self):
         return [("cells", list(self.cells))]
 
