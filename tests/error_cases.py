@@ -212,3 +212,24 @@ CASES.update({
         "what": [r"categorical_crossentropy", r"[\"'`]probs[\"'`]", r"\btarget"], "expected": [r"\(None, 5\)", r"\[8, 5\]", r"\(8, 5\)"],
         "received": [r"\(8,\)", r"\[8\]", r"\(8, 1\)", r"\[8, 1\]"], "fix": [r"sparse_categorical_crossentropy", r"to_categorical"]},
 })
+
+_SPARSE5 = _SOFTMAX5 + 'm.compile("sgd", "sparse_categorical_crossentropy")\n'
+CASES.update({
+    "sparse_labels_counted_from_one": {
+        "code": _SPARSE5 + "m.fit(np.zeros((8, 4)), np.arange(8) % 5 + 1, verbose=0)",
+        "what": [r"[\"'`]probs[\"'`]", r"\btargets?\b", r"\blabels?\b"], "expected": [r"\b5 classes\b", r"0\s*\.\.\s*4\b"],
+        "received": [r"\b(id|target) 5\b"], "fix": [r"y - 1"]},
+    "sparse_labels_negative": {
+        "code": _SPARSE5 + "m.fit(np.zeros((8, 4)), np.arange(8) % 5 - 1, verbose=0)",
+        "what": [r"[\"'`]probs[\"'`]", r"\btargets?\b", r"\blabels?\b"], "expected": [r"\b5 classes\b", r"0\s*\.\.\s*4\b"],
+        "received": [r"\b(id|target) -1\b"], "fix": [r"re-?index", r"ignore_class"]},
+    "one_hot_labels_for_sparse_loss": {
+        "code": _SPARSE5 + "m.fit(np.zeros((8, 4)), np.eye(5)[np.arange(8) % 5], verbose=0)",
+        "what": [r"sparse_categorical_crossentropy", r"[\"'`]probs[\"'`]", r"\btarget"],
+        "expected": [r"\(8,\)", r"one class id per sample"], "received": [r"\(8, 5\)", r"\[8, 5\]"],
+        "fix": [r"'categorical_crossentropy'"]},
+    "unpadded_sequences": {
+        "code": _DENSE4 + "m.fit([[1, 2, 3, 4], [1, 2]], np.zeros((2, 2)), verbose=0)",
+        "what": [r"\bdata\b", r"\bsequences\b", r"\bx\b"], "expected": [r"\bone length\b", r"\bsame length\b", r"shape \(samples"],
+        "received": [r"\[4, 2\]", r"different lengths"], "fix": [r"pad_sequences"]},
+})

@@ -110,6 +110,30 @@ def test_a_layer_class_is_not_an_initializer_but_an_initializer_class_is():
     assert float(layers.Dense(2, kernel_initializer=fn)(torch.ones(1, 3)).sum().detach()) == 6.0
 
 
+@pytest.mark.parametrize("labels, match", [
+    (np.arange(8) % 5 + 1, r"class id 5 \(ids from 1 to 5\), but the output has 5 classes \(ids 0\.\.4\).*y - 1"),
+    (np.arange(8) % 5 - 1, r"class id -1 \(ids from -1 to 3\).*re-index the labels from 0")])
+def test_sparse_labels_out_of_range_are_refused_before_a_step(labels, match):
+    i = Input((4,))
+    m = Model(i, layers.Dense(5, activation="softmax", name="probs")(i))
+    m.compile("sgd", "sparse_categorical_crossentropy")
+    before = m.get_weights()
+    with pytest.raises(ValueError, match=match):
+        m.fit(np.zeros((8, 4)), labels, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, m.get_weights()))  # refused before any step
+    from kfunc_torch import losses
+    m.compile("sgd", losses.SparseCategoricalCrossentropy(ignore_class=-1))  # -1 is padding there: accepted
+    m.fit(np.zeros((8, 4)), np.arange(8) % 5 - 1, verbose=0)
+
+
+def test_unpadded_sequences_ask_for_pad_sequences():
+    i = Input((4,))
+    m = Model(i, layers.Dense(1)(i))
+    m.compile("sgd", "mse")
+    with pytest.raises(ValueError, match=r"list of 2 sequences of different lengths \(\[4, 2\]\).*pad_sequences"):
+        m.fit([[1, 2, 3, 4], [1, 2]], np.zeros((2, 1)), verbose=0)
+
+
 def _keras2_lambda_config():
     fn = lambda x: x * 2.0  # noqa: E731 -- Keras 2 stores the lambda's bytecode, base64 with newlines
     code = base64.encodebytes(marshal.dumps(fn.__code__)).decode("ascii")
@@ -122,6 +146,19 @@ def test_keras2_hdf5_lambda_is_refused_in_safe_mode_and_loaded_on_request():
         clean_layer_config(layers.Lambda, _keras2_lambda_config())
     cfg = clean_layer_config(layers.Lambda, _keras2_lambda_config(), safe_mode=False)
     assert float(layers.Lambda(**cfg)(torch.tensor(3.0))) == 6.0
+
+
+def test_keras2_hdf5_lambda_model_file_loads_on_request(tmp_path):
+    """The whole file, as Keras 2 wrote it (tests/error_cases.py builds it): refused, then loaded and run."""
+    import h5py
+    from kfunc_torch.models import load_model
+    from tests.error_cases import _KERAS2_LAMBDA
+    ns = {"h5py": h5py, "tmp": str(tmp_path)}
+    exec(_KERAS2_LAMBDA, ns)
+    with pytest.raises(UnsafeLoadError, match="safe_mode=False"):
+        load_model(ns["path"])
+    m = load_model(ns["path"], safe_mode=False)
+    np.testing.assert_array_equal(m.predict(np.full((2, 4), 1.5), verbose=0), np.full((2, 4), 3.0))
 
 
 @requires_keras

@@ -118,7 +118,7 @@ def _as_array(a):
     """Tensors and arrays as they are; pandas objects as numpy; lists and scalars through np.asarray."""
     if _is_pandas(a):
         return _pandas_to_numpy(a)
-    return a if hasattr(a, "shape") else np.asarray(a)
+    return a if hasattr(a, "shape") else _checks.regular_array(a)
 
 
 def _graph(model) -> bool:
@@ -206,6 +206,7 @@ class ArrayData:
             for a, name in zip(ys, output_names(model)):
                 if a is not None:
                     _checks.reject_string_targets(a, name)
+            _checks.check_class_ids(model, ys)
             dts = target_dtypes or [torch.float32] * len(ys)
             self.ys = [None if a is None else as_tensor(a, dt, device) for a, dt in zip(ys, dts)]
             _checks.check_target_widths(model, self.ys)

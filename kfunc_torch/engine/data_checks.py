@@ -86,6 +86,51 @@ def check_target_widths(model, ys) -> None:
                              f"Fix: {fix}.")
 
 
+def check_class_ids(model, ys) -> None:
+    """Sparse crossentropy targets must be class ids 0..n_classes-1 (labels counted from 1 are the usual slip).
+
+    Read on the host arrays before they go to the device: no sync, even when train_on_batch runs it every step.
+    """
+    compiled = getattr(model, "_compiled_loss", None)
+    outputs = getattr(model, "outputs", None)
+    if compiled is None or not outputs or ys is None:
+        return
+    for entry in compiled.entries:
+        y = ys[entry.index] if entry.index < len(ys) else None
+        if y is None or not entry.sparse or isinstance(y, torch.Tensor) and not y.is_cpu:
+            continue
+        k = tuple(outputs[entry.index].shape)[-1]
+        a = np.asarray(y.numpy() if isinstance(y, torch.Tensor) else y)
+        ignore = getattr(entry.fn, "_kwargs", {}).get("ignore_class")
+        if ignore is not None:
+            a = a[a != ignore]
+        if k is None or a.size == 0 or a.dtype.kind not in "iuf":
+            continue
+        lo, hi = a.min(), a.max()
+        if lo >= 0 and hi < k:
+            continue
+        lo, hi = (int(v) if float(v).is_integer() else float(v) for v in (lo, hi))
+        name = compiled.output_names[entry.index]
+        fix = (f"labels counted from 1 need y - 1; otherwise give the output {hi + 1} units "
+               f"(Dense({hi + 1}, activation='softmax'))" if lo >= 0 else
+               "re-index the labels from 0 (np.unique(y, return_inverse=True)), or pass ignore_class= for a "
+               "padding label")
+        raise ValueError(f"Targets for output {name!r} hold class id {lo if lo < 0 else hi} (ids from {lo} to {hi}), "
+                         f"but the output has {k} classes (ids 0..{k - 1}); sparse_categorical_crossentropy needs ids "
+                         f"in that range. Fix: {fix}.")
+
+
+def regular_array(a):
+    """``np.asarray`` of a list, with a clear error for sequences of different lengths (unpadded text)."""
+    try:
+        return np.asarray(a)
+    except ValueError:
+        lengths = [len(s) if hasattr(s, "__len__") else 1 for s in list(a)[:6]]
+        raise ValueError(f"The data is a list of {len(a)} sequences of different lengths ({lengths}"
+                         f"{'...' if len(a) > 6 else ''}), but a model needs one array of shape (samples, ...). Pad them "
+                         "to one length first, e.g. keras.utils.pad_sequences(x, maxlen=100).") from None
+
+
 def check_device(t: torch.Tensor, device, what: str) -> None:
     """Data on the meta device (or one torch cannot copy from) is refused before a step runs."""
     if t.is_meta:
