@@ -173,9 +173,15 @@ class _Conv(_BaseConv):
             raise ValueError(f'{type(self).__name__} layer "{self.name}": the number of input channels ({cin}) '
                              f"must be divisible by groups={self.groups}; received input shape {tuple(input_shape)}.")
         shape = self.kernel_size + (cin // self.groups, self.filters)
+        # A subclass that overrides call() or convolution_op() reads self.kernel as Keras does, (*k, in, out):
+        # it keeps that layout and runs through convolution_op; built-in layers keep torch's layout.
+        cls = type(self)
+        self._keras_layout = cls.call is not _Conv.call or cls.convolution_op is not _Conv.convolution_op
         self.kernel = self.add_weight("kernel", shape, self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint, layout=_kernel_layout(self.rank))
-        self._torch_format(self.kernel)
+                                      constraint=self.kernel_constraint,
+                                      layout=None if self._keras_layout else _kernel_layout(self.rank))
+        if not self._keras_layout:
+            self._torch_format(self.kernel)
         self._add_bias(self.filters)
         self._set_spec(cin)
         self.built = True
@@ -184,12 +190,35 @@ class _Conv(_BaseConv):
         return self.filters
 
     def call(self, inputs):
+        if self._keras_layout:
+            return self._keras_call(inputs)
         x = sp.to_torch(inputs, self.rank, self.data_format)
         padding, fpad = self._plan(x)
         if fpad is not None:
             x = F.pad(x, fpad)
         y = self._op(x, self.kernel, self.bias, self._t_strides, padding, self._t_dilation, self.groups)
         y = sp.from_torch(y, self.rank, self.data_format)
+        return y if self._act is None else self._act(y)
+
+    def convolution_op(self, inputs, kernel):
+        """Keras 3's hook: ``inputs`` convolved with a Keras-layout ``kernel`` (*kernel_size, in // groups,
+        filters), without bias or activation. Override it to change the convolution (a standardized
+        kernel, say); ``call`` then uses it. Example: ``self.convolution_op(x, self.kernel * mask)``."""
+        from ..ops import nn_ops
+        if self.padding == "causal":  # Conv1D: pad the past only, then a valid convolution
+            inputs = F.pad(inputs, (0, 0, self.dilation_rate[0] * (self.kernel_size[0] - 1), 0)
+                           if self.data_format == "channels_last" else
+                           (self.dilation_rate[0] * (self.kernel_size[0] - 1), 0))
+        return nn_ops.conv(inputs, kernel, strides=self.strides, padding="valid" if self.padding == "causal"
+                           else self.padding, data_format=self.data_format, dilation_rate=self.dilation_rate)
+
+    def _keras_call(self, inputs):
+        # As in Keras 3: Conv1D's call convolves by itself (causal padding first), never via convolution_op.
+        y = _Conv.convolution_op(self, inputs, self.kernel) if self.rank == 1 else \
+            self.convolution_op(inputs, self.kernel)
+        if self.bias is not None:
+            y = y + (self.bias if self.data_format == "channels_last" else
+                     self.bias.reshape((-1,) + (1,) * self.rank))
         return y if self._act is None else self._act(y)
 
     def get_config(self):
