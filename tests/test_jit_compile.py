@@ -82,3 +82,58 @@ def test_two_compiled_models_in_one_process_train_like_eager():
         np.testing.assert_allclose(hist["loss"], eager_hist["loss"], rtol=1e-4)
         np.testing.assert_allclose(ev, eager_eval, rtol=1e-4)
         np.testing.assert_allclose(pred, eager_pred, atol=1e-5)
+
+
+def _spin(seconds):
+    """Busy for ``seconds`` of CPU time (jit's trial compares wall and CPU time; sleeping costs no CPU)."""
+    import time
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+class _Stepper:
+    """A stand-in model function: ``step`` spins ``eager_s``; the 'compiled' one ``compiled_s``."""
+    name = "stepper"
+
+    def __init__(self, eager_s):
+        self.eager_s = eager_s
+        self.calls = []
+
+    def step(self, x):
+        self.calls.append("eager")
+        _spin(self.eager_s)
+        return x * 2
+
+
+def _fake_compile(stepper, compiled_s):
+    def compile(fn, dynamic=False):
+        def compiled(x):
+            stepper.calls.append("compiled")
+            _spin(compiled_s)
+            return x * 2
+        return compiled
+    return compile
+
+
+@pytest.mark.parametrize("eager_s, compiled_s, expected", [(0.004, 0.0, "compiled"), (0.0, 0.004, "eager")])
+def test_jit_keeps_the_compiled_function_only_where_it_is_faster(monkeypatch, eager_s, compiled_s, expected):
+    stepper = _Stepper(eager_s)
+    monkeypatch.setattr(_jit.torch, "compile", _fake_compile(stepper, compiled_s))
+    monkeypatch.setattr(_jit, "TRIAL_SECONDS", 0.0)  # the minimum number of calls decides
+    fn = _jit.CompiledFunction(stepper.step, "train step")
+    n_trial = 1 + _jit.WARM_CALLS + 2 * _jit.TRIAL_CALLS
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        results = [fn(torch.tensor(float(i))) for i in range(n_trial + 4)]
+    assert [float(r) for r in results] == [2.0 * i for i in range(n_trial + 4)]  # the same step either way
+    assert fn.mode == expected
+    # compiling + warm-up calls compiled, then compiled and eager alternate, then the chosen one only
+    assert stepper.calls[:1 + _jit.WARM_CALLS] == ["compiled"] * (1 + _jit.WARM_CALLS)
+    assert stepper.calls[1 + _jit.WARM_CALLS:n_trial] == ["compiled", "eager"] * _jit.TRIAL_CALLS
+    assert stepper.calls[n_trial:] == [expected] * 4
+    assert len(fn.times["compiled"]) + len(fn.times["eager"]) == 2 * _jit.TRIAL_CALLS
+    slower = [str(w.message) for w in caught if "not faster than eager" in str(w.message)]
+    assert len(slower) == (1 if expected == "eager" else 0)
+    if slower:
+        assert "model 'stepper'" in slower[0] and "running it eagerly" in slower[0]
