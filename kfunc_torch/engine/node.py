@@ -14,10 +14,12 @@ from .keras_tensor import KerasHistory, KerasTensor
 class Node:
     """One call of ``layer`` on KerasTensors. Example: ``y = Dense(2)(x); y.node.inbound_layers`` gives ``[x's InputLayer]``."""
     def __init__(self, layer, call_args=(), call_kwargs=None, outputs=None, set_history: bool = True):
-        call_kwargs = call_kwargs or {}
         self.layer = layer
-        self.call_args = tuple(call_args)
-        self.call_kwargs = dict(call_kwargs)
+        # The call's own tuple and dict (a layer call makes fresh ones and never touches them again):
+        # kept, not copied.
+        self.call_args = call_args if type(call_args) is tuple else tuple(call_args)
+        self.call_kwargs = call_kwargs if type(call_kwargs) is dict else dict(call_kwargs or {})
+        self._flat = None  # (leaves, spec) of the call, flattened on first use
         if len(self.call_args) == 1 and not self.call_kwargs and isinstance(self.call_args[0], KerasTensor):
             self.input_tensors: list[KerasTensor] = [self.call_args[0]]  # the common case, no pytree
         else:
@@ -34,11 +36,16 @@ class Node:
     # The flattened call: leaves are KerasTensors (filled in at run time) or constants.
     @property
     def flat_args(self) -> list:
-        return pytree.tree_flatten((self.call_args, self.call_kwargs))[0]
+        return list(self._flattened()[0])
 
     @property
     def args_spec(self):
-        return pytree.tree_flatten((self.call_args, self.call_kwargs))[1]
+        return self._flattened()[1]
+
+    def _flattened(self):
+        if self._flat is None:
+            self._flat = pytree.tree_flatten((self.call_args, self.call_kwargs))
+        return self._flat
 
     # The main input, as the layer saw it: a tensor, or a list / dict of tensors.
     @property
