@@ -34,6 +34,9 @@ def summarize(raw: dict) -> dict:
             for extra in _EXTRAS:
                 if all(extra in r for r in ok):
                     entry[extra] = statistics.median(r[extra] for r in ok)
+            if w.group == "jit":
+                entry["modes"] = {m: "/".join(sorted({r.get(f"{m}_jit_mode", "?") for r in ok}))
+                                  for m in ("mlp", "cnn") if any(f"{m}_jit_mode" in r for r in ok)}
             if w.group in ("jit", "corpus"):  # every numeric figure: the jit rows hold two models each
                 for key, v in ok[0].items():
                     if key not in entry and isinstance(v, (int, float)) and not isinstance(v, bool) \
@@ -245,6 +248,10 @@ def _jit_table(summary) -> list[str]:
         rs = [_ratio(summary, w, "kfunc_jit", "torch_compile", k) for k in keys]
         cells.append(" / ".join("-" if r is None else f"{r:.2f}x" for r in rs))
         lines.append(f"| {model.upper()} | " + " | ".join(cells) + " |")
+    raw_modes = summary.get((w.name, "kfunc_jit"), {}).get("modes")
+    if raw_modes:
+        lines.append("\nkfunc jit_compile's choice after its compiled-vs-eager trial (train step): "
+                     + ", ".join(f"{m.upper()} {v}" for m, v in raw_modes.items()))
     first = [(impl, summary.get((w.name, impl))) for impl in ("kfunc_jit", "keras_jit", "torch_compile")]
     firsts = [f"{impl} {e['mlp_fit_wall_s']:.1f} s / {e['cnn_fit_wall_s']:.1f} s" for impl, e in first
               if _ok(e, "mlp_fit_wall_s") and "cnn_fit_wall_s" in e]
