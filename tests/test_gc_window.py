@@ -129,3 +129,28 @@ def test_weights_are_one_parameter_each_on_the_initializers_tensor():
     assert kernel.path == f"{layer.name}/kernel"
     assert [p is kernel for p in layer.parameters()].count(True) == 1
     np.testing.assert_array_equal(layer.get_weights()[0], np.ones((2, 3), np.float32))
+
+
+def test_jit_releases_it_before_the_compiled_step_and_traced_code_leaves_it_alone(monkeypatch):
+    """TorchDynamo cannot trace gc.enable: jit_compile releases the collector before calling its compiled
+    function, and a forward pass being traced (torch.compiler.is_compiling()) does not release it."""
+    from kfunc_torch.engine import jit as _jit
+
+    inputs = k.Input(shape=(4,))
+    model = k.Model(inputs, k.layers.Dense(1)(inputs))
+    monkeypatch.setattr(torch.compiler, "is_compiling", lambda: True)
+    model(torch.ones(2, 4))
+    assert not gc.isenabled()  # "traced": left held
+    monkeypatch.undo()
+    seen = []
+
+    def fake_compile(fn, dynamic=False):
+        def compiled(*args):
+            seen.append(gc.isenabled())
+            return fn(*args)
+        return compiled
+
+    monkeypatch.setattr(_jit.torch, "compile", fake_compile)
+    model.compile("sgd", "mse", jit_compile=True)
+    model.fit(np.ones((4, 4), np.float32), np.ones((4, 1), np.float32), batch_size=2, verbose=0)
+    assert seen and seen[0] is True

@@ -8,7 +8,9 @@ included: a 10,000-layer chain spent more time in the collector than in building
 So the first symbolic layer call *holds* the collector (``gc.disable()``) and the first real
 computation *releases* it (``gc.enable()``): an eager layer call or a model's forward pass (which
 ``fit``, ``evaluate`` and ``predict`` make). Building, ``Model()`` and ``summary()`` run in between.
-A collector the program had disabled itself is left alone (and not re-enabled). While held, a
+A collector the program had disabled itself is left alone (and not re-enabled). A model run only
+through the user's own ``torch.compile(model)`` releases it on its first eager call (the traced code
+cannot). While held, a
 build that allocates more than ``YOUNG_LIMIT`` objects collects the youngest generation
 (``gc.collect(0)``: linear in what was allocated since), so cyclic garbage made during a very
 long build stays bounded. ``gc.collect()`` works while held; ``backend.clear_session()`` releases.
@@ -26,6 +28,8 @@ Example::
 from __future__ import annotations
 
 import gc
+
+import torch
 
 from . import call_context
 
@@ -55,6 +59,8 @@ def release() -> None:
 
 
 def release_for_run() -> None:
-    """A real computation starts (not shape inference's stand-in run, which is part of building)."""
-    if not call_context.STATE.inferring:
+    """A real computation starts (not shape inference's stand-in run, which is part of building, and not
+    code that torch.compile is tracing: TorchDynamo cannot trace gc.enable; jit_compile releases the
+    collector before its compiled step instead)."""
+    if not call_context.STATE.inferring and not torch.compiler.is_compiling():
         release()

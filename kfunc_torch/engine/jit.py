@@ -35,6 +35,8 @@ import warnings
 
 import torch
 
+from . import gc_window
+
 
 def resolve(jit_compile, run_eagerly) -> bool:
     """Keras's rule: ``run_eagerly=True`` wins; ``"auto"`` means eager on the torch backend (as Keras 3 does)."""
@@ -94,6 +96,8 @@ class CompiledFunction:
         self.times = {"compiled": [], "eager": []}
 
     def __call__(self, *args):
+        if gc_window.HELD[0]:  # the first step after building: release the collector outside the traced code
+            gc_window.release()
         mode = self.mode
         if mode == "compiled":
             return self._run(self._fn, args)
