@@ -118,7 +118,12 @@ def _run_program(runner, corpus, data, row, impl, scratch: Path) -> dict:
     home, cwd = scratch / "home", scratch / "cwd"
     (home / ".keras").mkdir(parents=True)
     cwd.mkdir()
-    os.symlink(data / row["profile"] / "datasets", home / ".keras" / "datasets")
+    # A folder of links to the cache's files, per run: a program (or Keras, on a hash mismatch) that
+    # deletes or replaces a dataset file changes this run's link, not the shared cache.
+    datasets = home / ".keras" / "datasets"
+    datasets.mkdir()
+    for entry in (data / row["profile"] / "datasets").iterdir():
+        os.symlink(os.path.realpath(entry), datasets / entry.name)
     if row.get("fixture", "-") not in ("", "-"):
         src = data / "cwd_fixtures" / row["fixture"]
         for entry in src.iterdir():
