@@ -240,7 +240,10 @@ class Model(Trainer, Layer):
             for layer in self._activity_layers:  # the previous call's activity losses are stale
                 layer._activity_losses.clear()
         if not self._is_graph_network:
-            return self.call(*args, training=training) if _accepts_training(self) else self.call(*args)
+            kw = {"training": training} if _accepts_training(self) else {}
+            if mask is not None:  # from the input's _keras_mask (engine/masking.py) or given
+                kw["mask"] = mask
+            return self.call(*args, **kw)
         if self._single_input and len(args) == 1 and isinstance(args[0], torch.Tensor):
             values = [args[0]]
         else:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import torch
 from torch import nn
 from torch.utils import _pytree as pytree
 
@@ -199,6 +200,8 @@ class GraphPlan(NamedTuple):
                     out_mask = layer.compute_mask(inputs, in_mask)
                     for s, mo in zip(out_slots, out_mask if isinstance(out_mask, (list, tuple)) else [out_mask] * len(out_slots)):
                         masks[s] = mo
+                        if mo is not None and isinstance(env[s], torch.Tensor):  # `tensor._keras_mask`, as Keras 3 sets it
+                            env[s]._keras_mask = mo
                 for s in free:
                     env[s] = None
         except Exception as e:

@@ -35,7 +35,7 @@ class KerasHistory(NamedTuple):
 class KerasTensor:
     """A symbolic tensor: shape, dtype, name and the history of the call that made it."""
 
-    __slots__ = ("shape", "torch_dtype", "name", "_keras_history", "_has_mask", "__weakref__")
+    __slots__ = ("shape", "torch_dtype", "name", "_keras_history", "_has_mask", "_mask_tensor", "__weakref__")
     # Makes numpy defer to our operators (`array + x`), as for torch tensors.
     __array_priority__ = 100
 
@@ -45,6 +45,15 @@ class KerasTensor:
         self.name = name
         self._keras_history: KerasHistory | None = None
         self._has_mask = has_mask
+        self._mask_tensor = None  # the KerasTensor that `_keras_mask` returns, made on first read
+
+    @property
+    def _keras_mask(self):
+        """The mask this tensor carries, as a boolean KerasTensor (Keras 3); no attribute without one."""
+        if not self._has_mask:
+            raise AttributeError("'KerasTensor' object has no attribute '_keras_mask' (this tensor carries no mask)")
+        from .masking import symbolic_mask
+        return symbolic_mask(self)
 
     @property
     def dtype(self) -> str:

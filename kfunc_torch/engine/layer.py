@@ -26,7 +26,7 @@ from torch.utils import _pytree as pytree
 
 from .. import regularizers
 from ..naming import to_snake_case, unique_name
-from . import call_context, gc_window, registry
+from . import call_context, gc_window, masking, registry
 from .gc_window import HELD
 from .input_spec import assert_input_compatibility
 from .keras_tensor import KerasTensor, dtype_name, to_torch_dtype
@@ -50,6 +50,8 @@ _MODULE_ATTRS = ("training", "_parameters", "_buffers", "_non_persistent_buffers
 # Layer.__init__ sets nn.Module's attributes itself only while torch's __init__ sets exactly these
 # (another torch version: torch's own __init__ runs).
 _MODULE_INIT_INLINE = tuple(nn.Module().__dict__) == _MODULE_ATTRS
+# Call arguments that need no conversion on the CPU (the tree walk that converts arrays costs ~30 us).
+_PLAIN = (torch.Tensor, bool, int, float, str, type(None))
 _LAYER_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "input_length",
                  "weights", "activity_regularizer", "autocast", "input_dtype"}
 
@@ -223,6 +225,8 @@ class Layer(WeightsAPI, NodeAPI, MetaInference, LossAPI, nn.Module):
         if len(args) == 1 and not kwargs and isinstance(args[0], torch.Tensor):
             if HELD[0]:  # graph building held the garbage collector: a real computation releases it
                 gc_window.release_for_run()
+            if getattr(args[0], "_keras_mask", None) is not None or masking.makes_masks(self):
+                return self._eager_call(args, kwargs)  # a mask to pass to call() or to attach
             if not self.built:
                 self._build_for_eager_call(tuple(args[0].shape))
             if _takes_training(self):  # Keras: an enclosing call's `training` reaches this call
@@ -269,11 +273,21 @@ class Layer(WeightsAPI, NodeAPI, MetaInference, LossAPI, nn.Module):
             finally:
                 call_context.reset_training(token)
         device = self._device()
-        args, kwargs = pytree.tree_map(lambda v: _to_tensor(v, device), (args, kwargs))
+        if device.type != "cpu" or not all(isinstance(v, _PLAIN) for v in (*args, *kwargs.values())):
+            args, kwargs = pytree.tree_map(lambda v: _to_tensor(v, device), (args, kwargs))
         if not self.built:
             first = args[0] if args else kwargs.get("inputs")
             self._build_for_eager_call(pytree.tree_map(lambda t: tuple(t.shape) if isinstance(t, torch.Tensor) else t,
                                               first))
+        masks = masking.before_call(self, args, kwargs)  # None: no mask involved
+        if masks is None:
+            return self._call_with_training(args, kwargs)
+        kwargs, previous = masks
+        outputs = self._call_with_training(args, kwargs)
+        masking.after_call(self, args, kwargs, outputs, previous)
+        return outputs
+
+    def _call_with_training(self, args, kwargs):
         if _takes_training(self):
             training = kwargs.get("training")
             if training is None:  # not given: the enclosing call's value, as Keras passes it down
@@ -307,9 +321,11 @@ class Layer(WeightsAPI, NodeAPI, MetaInference, LossAPI, nn.Module):
         else:
             in_tensors = [x for x in pytree.tree_leaves((args, kwargs)) if isinstance(x, KerasTensor)]
         try:
-            shape = self.compute_output_shape(_as_shape_struct(input_shape))
-            dtype = self._output_dtype(in_tensors)
-            out = _make_outputs(shape, dtype)
+            if hasattr(type(self), "compute_output_spec"):  # a user's Keras 3 override decides
+                out = self._outputs_from_spec(args, kwargs)
+            else:
+                out = _make_outputs(self.compute_output_shape(_as_shape_struct(input_shape)),
+                                    self._output_dtype(in_tensors))
         except _UseMetaInference:
             out = pytree.tree_map(lambda t: KerasTensor(t[0], t[1]), self._meta_infer(args, kwargs),
                                   is_leaf=lambda v: isinstance(v, tuple) and len(v) == 2

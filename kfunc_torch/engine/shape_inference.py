@@ -15,6 +15,7 @@ from torch.utils import _pytree as pytree
 
 from . import call_context
 from .keras_tensor import KerasTensor
+from .masking import call_params
 
 # Stand-in sizes for unknown (None) dimensions.
 _META_FILLS = (5, 7)
@@ -58,6 +59,7 @@ class MetaInference:
     def _meta_infer(self, args, kwargs):
         """Find output shapes and dtypes by running call() on the meta device (no computation), or
         on small zero batches where meta tensors cannot run it."""
+        kwargs = _with_mask_stand_ins(self, args, kwargs)
         has_unknown = any(None in x.shape for x in pytree.tree_leaves((args, kwargs)) if isinstance(x, KerasTensor))
         results = []
         for fill in (_META_FILLS if has_unknown else _META_FILLS[:1]):
@@ -79,6 +81,19 @@ class MetaInference:
             lambda a, b: (tuple(x if x == y else None for x, y in zip(a.shape, b.shape)), a.dtype),
             results[0], results[1])
 
+    def _outputs_from_spec(self, args, kwargs):
+        """New KerasTensors with the shapes and dtypes of the user's ``compute_output_spec(*args)``."""
+        spec = self.compute_output_spec(*args, **kwargs)
+
+        def fresh(t):
+            if isinstance(t, KerasTensor):
+                return KerasTensor(t.shape, t.torch_dtype)
+            if hasattr(t, "shape") and hasattr(t, "dtype"):  # a torch tensor or array standing in
+                return KerasTensor(tuple(t.shape), t.dtype)
+            raise TypeError(f'compute_output_spec of layer "{self.name}" ({type(self).__name__}) returned '
+                            f"{t!r}; expected KerasTensor(shape, dtype=...) or a list/dict of them.")
+        return pytree.tree_map(fresh, spec, is_leaf=lambda v: isinstance(v, KerasTensor))
+
     def _infer_masks(self, args, kwargs, in_tensors, outputs) -> None:
         """Mark outputs that carry a Keras mask, by running compute_mask on meta tensors."""
         overrides = _overrides_compute_mask(type(self))
@@ -98,6 +113,28 @@ class MetaInference:
         flat_mask = mask if isinstance(mask, (list, tuple)) else [mask] * len(flat_out)
         for t, m in zip(flat_out, flat_mask):
             t._has_mask = m is not None
+
+
+def _with_mask_stand_ins(layer, args, kwargs):
+    """A ``call(x, mask=None)`` on a masked input receives a mask while its shapes are inferred, as in
+    Keras 3 (the guide's TemporalSoftmax casts it): a boolean stand-in of the timesteps."""
+    first = args[0] if args else kwargs.get("inputs")
+    if kwargs.get("mask") is not None or "mask" not in call_params(layer):
+        return kwargs
+
+    def stand_in(t):
+        if isinstance(t, KerasTensor) and t._has_mask:
+            return KerasTensor(t.shape[:-1], torch.bool)
+        return None
+    if isinstance(first, (list, tuple)):
+        mask = [stand_in(t) for t in first]
+        if all(m is None for m in mask):
+            return kwargs
+    else:
+        mask = stand_in(first)
+        if mask is None:
+            return kwargs
+    return {**kwargs, "mask": mask}
 
 
 def _meta_like(t):
