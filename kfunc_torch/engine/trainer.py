@@ -270,10 +270,7 @@ class Trainer(LeanStep, BatchMethods, GeneratorMethods, StepAPI):
             verbose, callbacks = rep.for_this_rank(verbose, callbacks)
         if self._train_fn is None:
             self._prepare_training()
-        cbs = list(callbacks or [])
-        if verbose:
-            cbs.insert(0, _callbacks.ProgbarLogger(verbose=verbose))
-        cb = _callbacks.CallbackList(cbs, model=self, params={"steps": steps or data.steps(), "verbose": verbose})
+        cb = self._loop_callbacks(callbacks, verbose, steps or data.steps())
         was_training = self.training
         self.eval()
         try:
@@ -283,6 +280,13 @@ class Trainer(LeanStep, BatchMethods, GeneratorMethods, StepAPI):
         finally:
             self.train(was_training)
         return self._as_returned(logs, return_dict)
+
+    def _loop_callbacks(self, callbacks, verbose, steps):
+        """evaluate's and predict's callbacks: the user's, behind the progress bar when verbose."""
+        cbs = list(callbacks or [])
+        if verbose:
+            cbs.insert(0, _callbacks.ProgbarLogger(verbose=verbose))
+        return _callbacks.CallbackList(cbs, model=self, params={"steps": steps, "verbose": verbose})
 
     def _as_returned(self, logs, return_dict):
         """evaluate's (and the batch methods') answer: the logs as a dict, or their values in
@@ -311,10 +315,7 @@ class Trainer(LeanStep, BatchMethods, GeneratorMethods, StepAPI):
             if rep is not None:  # each rank predicts a block of rows; gathered in order below
                 data = rep.predict_part(data)
                 verbose, callbacks = rep.for_this_rank(verbose, callbacks)
-        cbs = list(callbacks or [])
-        if verbose:
-            cbs.insert(0, _callbacks.ProgbarLogger(verbose=verbose))
-        cb = _callbacks.CallbackList(cbs, model=self, params={"steps": steps or data.steps(), "verbose": verbose})
+        cb = self._loop_callbacks(callbacks, verbose, steps or data.steps())
         was_training = self.training
         self.eval()
         chunks = None
