@@ -27,8 +27,6 @@ CORPUS = Path(os.environ.get("KFUNC_CORPUS", ROOT.parent / "shared" / "corpus"))
 # Programs that fail today, with what they need. Keep this list honest: remove a line when it passes.
 NOT_YET = {
     "g_functional_api": "VGG19(weights='imagenet') needs Keras's real 548 MB weights file, not in the fake cache",
-    "g_working_with_rnns": "its tf.* parts run (tf stand-in); RNN over the nested-structure NestedCell does not "
-                           "build yet (the cell's build receives None input shapes)",
     "k2_mnist_denoising_autoencoder": "reshapes the plotted decoded images to a fixed count: to investigate",
     "k2_mnist_irnn": "6,400 steps of a 784-step recurrence: about 10 CPU-minutes, past the 300 s limit (issue 17)",
     "k2_addition_rnn": "past the 300 s limit on a loaded machine (issue 17)",
