@@ -246,3 +246,20 @@ def test_keras_alias_and_config_round_trip():
     layer = ConvLSTM3D(2, 3, strides=2, padding="same", dropout=0.1, go_backwards=True, stateful=True)
     clone = ConvLSTM3D.from_config(layer.get_config())
     assert clone.get_config() == layer.get_config()
+
+
+def test_keras2_list_form_gives_initial_states():
+    # Keras 2's layer([x, h0, c0]) is layer(x, initial_state=[h0, c0]), for ConvLSTM and LSTM alike.
+    torch.manual_seed(0)
+    x = torch.randn(2, 4, 5, 5, 2)
+    layer = ConvLSTM2D(3, 3, padding="same", return_state=True)
+    _, h, c = layer(x[:, :2])
+    torch.testing.assert_close(layer([x[:, 2:], h, c])[0], layer(x[:, 2:], initial_state=[h, c])[0])
+    torch.testing.assert_close(layer([x[:, 2:], h, c])[0], layer(x)[0], atol=1e-6, rtol=1e-5)
+    inp, h_in, c_in = Input(shape=(None, 5, 5, 2)), Input(shape=(5, 5, 3)), Input(shape=(5, 5, 3))
+    model = Model([inp, h_in, c_in], layer([inp, h_in, c_in])[0])
+    torch.testing.assert_close(model([x[:, 2:], h, c]), layer(x)[0], atol=1e-6, rtol=1e-5)
+    lstm = layers.LSTM(4, return_state=True)
+    seq = torch.randn(2, 5, 3)
+    _, h, c = lstm(seq[:, :3])
+    torch.testing.assert_close(lstm([seq[:, 3:], h, c])[0], lstm(seq)[0], atol=1e-6, rtol=1e-5)

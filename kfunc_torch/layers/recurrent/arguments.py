@@ -102,15 +102,3 @@ def forget_bias_initializer(base, n: int):
         return torch.cat([base((n,), dtype=dtype), torch.ones(n, dtype=dtype or torch.float32),
                           base((2 * n,), dtype=dtype)])
     return init
-
-
-def unpack_call(inputs, mask, initial_state):
-    """A recurrent call's ``(x, mask, initial_state)``: Keras 2's ``layer([x, *initial_states])`` form
-    unpacked, and the sequence's mask when a list of masks came (one per input)."""
-    if isinstance(inputs, (list, tuple)):
-        inputs, rest = inputs[0], list(inputs[1:])
-        if rest and initial_state is None:
-            initial_state = rest
-    if isinstance(mask, (list, tuple)):
-        mask = mask[0]
-    return inputs, mask, initial_state

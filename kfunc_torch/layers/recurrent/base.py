@@ -20,7 +20,7 @@ import inspect
 from ...engine.input_spec import InputSpec, assert_input_compatibility
 from ...engine.layer import Layer
 from .arguments import GATE_ARGS, args_config, check_rates, check_size
-from .rnn import RNN
+from .rnn import RNN, _is_shape
 
 # RNN's arguments that are not in every layer's config (accepted, never stored).
 _RNN_ARGS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask",
@@ -81,6 +81,12 @@ class CellLayer(RNN):
 
     def _make_cell(self, size, **cell_kwargs):
         return self._cell_class(size, **cell_kwargs)
+
+    def _split(self, inputs):
+        """One sequence, or Keras 2's ``[x, *initial_states]`` (these layers take no nested inputs)."""
+        if isinstance(inputs, (list, tuple)) and not _is_shape(inputs):
+            return inputs[0], (list(inputs[1:]) or None)
+        return inputs, None
 
     def _check_arguments(self, size, kwargs) -> None:
         owner = type(self).__name__
