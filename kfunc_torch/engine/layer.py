@@ -205,6 +205,7 @@ class Layer(WeightsAPI, NodeAPI, MetaInference, LossAPI, nn.Module):
                              f"for input shape {input_shape})")
             raise
         self.built = True
+        self.__dict__["_build_input_shape"] = input_shape  # Keras 3's summary shows shapes from it
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
             self._initial_weights = None

@@ -15,10 +15,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import torch
+from torch.utils import _pytree as pytree
+
 from ..engine.registry import builtin
 from ..generations import SummaryStyle, summary_style
 from ..engine.input_layer import InputLayer
-from ..engine.layer import _unique
+from ..engine.keras_tensor import KerasTensor
+from ..engine.layer import _UseMetaInference, _unique
 from ..engine.op_layer import TorchOpLayer
 
 
@@ -104,10 +108,77 @@ def _classic_shape(layer, style: SummaryStyle) -> str:
 def _keras3_shape(layer) -> str:
     # Keras 3 shows the shape(s) of the layer's last call; a 1-tuple prints as "(None)".
     if not layer._inbound_nodes:
+        return _shape_from_build(layer)
+    return _format_shapes([t.shape for t in layer._inbound_nodes[-1].output_tensors])
+
+
+def _format_shapes(shapes) -> str:
+    text = [f"({', '.join(str(d) for d in s)})" for s in shapes]
+    return text[0] if len(text) == 1 else "[" + ", ".join(text) + "]"
+
+
+# Keras 3 layer classes that have no build() of their own, and those without compute_output_shape:
+# a layer a subclassed model calls eagerly has no graph node, and Keras 3's summary shows its shape
+# only from the shape build() recorded, through compute_output_shape; "?" otherwise.
+_KERAS3_NO_BUILD = frozenset("""
+Activation ActivityRegularization AdaptiveAveragePooling1D AdaptiveAveragePooling2D AdaptiveAveragePooling3D
+AdaptiveMaxPooling1D AdaptiveMaxPooling2D AdaptiveMaxPooling3D AlphaDropout AutoContrast AveragePooling1D
+AveragePooling2D AveragePooling3D AvgPool1D AvgPool2D AvgPool3D CategoryEncoding CenterCrop Cropping1D Cropping2D
+Cropping3D CutMix Discretization Dropout ELU Equalization Flatten GaussianDropout GaussianNoise
+GlobalAveragePooling1D GlobalAveragePooling2D GlobalAveragePooling3D GlobalAvgPool1D GlobalAvgPool2D GlobalAvgPool3D
+GlobalMaxPool1D GlobalMaxPool2D GlobalMaxPool3D GlobalMaxPooling1D GlobalMaxPooling2D GlobalMaxPooling3D
+HashedCrossing Hashing Identity InputLayer IntegerLookup Lambda Layer LeakyReLU Masking MaxPool1D MaxPool2D
+MaxPool3D MaxPooling1D MaxPooling2D MaxPooling3D MelSpectrogram MixUp Permute Pipeline RandomBrightness
+RandomColorDegeneration RandomContrast RandomCrop RandomElasticTransform RandomErasing RandomFlip RandomGaussianBlur
+RandomGrayscale RandomHue RandomInvert RandomPerspective RandomPosterization RandomRotation RandomSaturation
+RandomSharpness RandomShear RandomTranslation RandomZoom ReLU RepeatVector Rescaling Reshape Resizing Softmax
+Solarization SpatialDropout1D SpatialDropout2D SpatialDropout3D StringLookup TorchModuleWrapper UnitNormalization
+UpSampling1D UpSampling2D UpSampling3D ZeroPadding1D ZeroPadding2D ZeroPadding3D""".split())
+_KERAS3_NO_OUTPUT_SHAPE = frozenset("GRUCell InputLayer LSTMCell Layer Pipeline SimpleRNNCell StackedRNNCells "
+                                    "Wrapper".split())
+
+
+def _defining_class(layer, method: str) -> type:
+    return next(k for k in type(layer).__mro__ if method in k.__dict__)
+
+
+def _keras_class(layer) -> type:
+    """The first of our classes in the layer's MRO: the Keras class it is or extends."""
+    return next(k for k in type(layer).__mro__ if k.__module__.startswith("kfunc_torch."))
+
+
+def _shape_from_build(layer) -> str:
+    """Keras 3's shape for a layer without graph nodes (called eagerly in a subclassed model): its
+    compute_output_shape of the shape its build() received, or "?"."""
+    shape = layer.__dict__.get("_build_input_shape")
+    if shape is None:
         return "?"
-    outs = layer._inbound_nodes[-1].output_tensors
-    shapes = [f"({', '.join(str(d) for d in t.shape)})" for t in outs]
-    return shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]"
+    base = builtin("Layer")
+    build_cls = _defining_class(layer, "build")
+    if build_cls is base or (build_cls.__module__.startswith("kfunc_torch.") and build_cls.__name__ in _KERAS3_NO_BUILD):
+        return "?"  # Keras records build shapes only for classes with a build() of their own
+    shape_cls = _defining_class(layer, "compute_output_shape")
+    if shape_cls is base or shape_cls.__module__.startswith("kfunc_torch."):
+        keras_cls = _keras_class(layer)
+        if keras_cls is base or keras_cls.__name__ in _KERAS3_NO_OUTPUT_SHAPE or issubclass(keras_cls, builtin("Functional")):
+            return "?"  # Keras 3's class has no compute_output_shape: it raises NotImplementedError
+    try:
+        out = layer.compute_output_shape(shape)
+    except _UseMetaInference:  # our class infers it by running call() on meta tensors; Keras's computes it
+        try:
+            spec = layer._meta_infer((_shape_stand_in(shape),), {})
+        except Exception:
+            return "?"
+        return _format_shapes([s for s, _ in pytree.tree_leaves(spec, is_leaf=lambda v: isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], torch.dtype))])
+    except Exception:
+        return "?"
+    return _format_shapes(out if isinstance(out, list) else [out])
+
+
+def _shape_stand_in(shape):
+    if isinstance(shape, list):
+        return [_shape_stand_in(s) for s in shape]
+    return KerasTensor(shape)
 
 
 def _connections(layer, network_nodes, style) -> list[str]:
