@@ -32,6 +32,7 @@ from .factory_device import running_on
 from .graph import layers_in_keras_order, make_plan
 from .keras_tensor import KerasTensor
 from .model_config import functional_config, functional_from_config, to_json
+from .subclass_config import subclassed_config, subclassed_from_config
 from .layer import _CPU, Layer, _to_tensor
 from .node import Node
 from .op_layer import TorchOpLayer
@@ -401,6 +402,7 @@ class Model(Trainer, Layer):
             # As in Keras 3: a subclassed model's sublayers build during its first real call, which
             # then runs once (no extra run on zeros: a call with side effects would see two).
             self.built = True
+            self.__dict__["_build_input_shape"] = input_shape  # saved as build_config
             return
         self._maybe_build(input_shape)
 
@@ -471,11 +473,16 @@ class Model(Trainer, Layer):
         """The graph config (layers with their calls, input_layers, output_layers), as Keras 3 writes it.
 
         Example: ``Model.from_config(model.get_config())``."""
+        if not self._is_graph_network:  # a subclassed model: its arguments (engine/subclass_config.py)
+            return subclassed_config(self)
         return functional_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None, safe_mode=None):
         """A new model (fresh weights) from ``get_config()``. Example: ``Model.from_config(model.get_config())``."""
+        if cls.__module__ != __name__ and not cls.__module__.startswith("kfunc_torch.") \
+                and isinstance(config, dict) and "layers" not in config and "class_name" not in config:
+            return subclassed_from_config(cls, config)  # a subclass's own arguments
         return functional_from_config(config, custom_objects=custom_objects, cls=cls, safe_mode=safe_mode)
 
     def __repr__(self):

@@ -316,5 +316,10 @@ def model_from_config_dict(entry, custom_objects=None, safe_mode=None):
     if not (isinstance(cls, type) and issubclass(cls, Model)):
         raise ValueError(f"Config class {entry['class_name']!r} is not a model class (it resolved to {cls!r}).")
     if cls.from_config.__func__ is not Model.from_config.__func__:
-        return cls.from_config(config, custom_objects=custom_objects)  # the user's own reader
-    return Model.from_config.__func__(cls, config, custom_objects, safe_mode=safe_mode)
+        model = cls.from_config(config, custom_objects=custom_objects)  # the user's own reader
+    else:
+        model = Model.from_config.__func__(cls, config, custom_objects, safe_mode=safe_mode)
+    if not model._is_graph_network:  # a subclassed model: built before its weights are read
+        from .subclass_config import build_from_config
+        build_from_config(model, entry.get("build_config"))
+    return model

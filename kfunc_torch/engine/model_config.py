@@ -85,7 +85,10 @@ def model_to_dict(model) -> dict:
 
     Example: ``model_to_dict(model)["class_name"]`` → ``"Functional"``."""
     entry = serialize_layer(model)
-    entry["build_config"] = {"input_shape": entry["config"].get("build_input_shape")}
+    shape = entry["config"].get("build_input_shape")
+    if shape is None and not model._is_graph_network:  # a subclassed model: the shape of its first call
+        shape = json_ready(model.__dict__.get("_build_input_shape"))
+    entry["build_config"] = {"input_shape": shape}
     return entry
 
 
