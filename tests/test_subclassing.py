@@ -3,7 +3,6 @@ model.metrics, compile without a loss), and `training` as Keras passes it: one p
 under real Keras 3, and the call counts, logs and losses per epoch must agree."""
 import numpy as np
 import pytest
-import torch
 
 import kfunc_torch as keras
 from kfunc_torch import layers
@@ -14,7 +13,6 @@ from tests.same_program import assert_same, run_here
 # sides see the same batches; initializers are constants, so both start from the same weights.
 _STEPS_PROGRAM = """
 import numpy as np
-import torch
 import keras
 from keras import layers
 
