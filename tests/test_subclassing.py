@@ -13,6 +13,7 @@ from tests.same_program import assert_same, run_here
 # sides see the same batches; initializers are constants, so both start from the same weights.
 _STEPS_PROGRAM = """
 import numpy as np
+import torch
 import keras
 from keras import layers
 
