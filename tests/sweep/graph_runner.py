@@ -19,7 +19,7 @@ from kfunc_torch import layers as _layers
 
 from keras_oracle import run_keras
 
-from .exceptions import keras3_mask_ops
+from .exceptions import keras3_mask_ops, keras3_nested_mask_merge
 from .graphs import make_feeds, program
 
 _ORACLE = r"""
@@ -91,7 +91,7 @@ def compare_one(seed: int, src: str, x, k: dict) -> str | None:
     except Exception as e:
         return f"we refuse the program: {type(e).__name__}: {str(e)[:300]}"
     model = ns["model"]
-    mask_ops = keras3_mask_ops(k)
+    mask_ops = keras3_mask_ops(k, src)
     names = [l.name for l in model.layers]
     classes = [_class(l) for l in model.layers]
     if mask_ops:  # Keras's mask operations shift its depths and take auto-name numbers
@@ -119,7 +119,7 @@ def compare_one(seed: int, src: str, x, k: dict) -> str | None:
     for what, ours, theirs in checks:
         if ours != theirs:
             return f"{what}: ours {ours}, Keras {theirs}"
-    if reordered:
+    if reordered or keras3_nested_mask_merge(model):  # exceptions.py, items 3 and 4
         return None
     model.set_weights(k["weights"])
     pred = model.predict(x, verbose=0)
