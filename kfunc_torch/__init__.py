@@ -10,8 +10,9 @@ Example::
     >>> model.summary()
 """
 from . import (activations, applications, backend, callbacks, config, constraints, datasets, distribution,
-               initializers, layers, losses, metrics, mixed_precision, models, ops, optimizers, preprocessing, random,
-               regularizers, saving, utils)
+               dtype_policies, initializers, layers, losses, metrics, mixed_precision, models, ops, optimizers,
+               preprocessing, random, regularizers, saving, utils)
+from .dtype_policies import DTypePolicy, FloatDTypePolicy
 from .generations import get_compat, set_compat
 from .engine.input_layer import Input, InputLayer
 from .engine.keras_tensor import KerasTensor

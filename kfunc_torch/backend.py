@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from . import dtype_policies
 from .engine import registry
 from .naming import reset_name_counters
 from .settings import backend_settings
@@ -32,13 +33,14 @@ _settings = backend_settings  # the session's settings dict (settings.py): what 
 
 
 def clear_session() -> None:
-    """Reset the name counters (the next Dense is ``dense_1`` / ``dense`` again).
+    """Reset the name counters (the next Dense is ``dense_1`` / ``dense`` again) and the dtype policy.
 
     Example: ``K.clear_session()``
     """
     reset_name_counters()
     from .engine import gc_window
     gc_window.release()  # a new session: graph building no longer holds the garbage collector
+    dtype_policies.reset()  # Keras 3's clear_session drops the global dtype policy with its other state
 
 
 def image_dim_ordering() -> str:

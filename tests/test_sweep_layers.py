@@ -14,19 +14,18 @@ import re
 import pytest
 
 from keras_oracle import requires_keras, run_keras
-from sweep import (exceptions, grids_conv, grids_core, grids_merge, grids_norm, grids_pooling,
+from sweep import (exceptions, grids_attention, grids_conv, grids_core, grids_merge, grids_norm, grids_pooling,
                    grids_reshape, runner)
 
 pytestmark = [requires_keras, pytest.mark.keras_oracle]
 
 FAMILIES = {"conv": grids_conv, "pooling": grids_pooling, "normalization": grids_norm,
-            "reshaping": grids_reshape, "merge": grids_merge, "core": grids_core}
+            "reshaping": grids_reshape, "merge": grids_merge, "core": grids_core, "attention": grids_attention}
 FAST_SAMPLE = 45  # per family in the fast suite
 
 # Temporary: configurations that still differ (a regex on the case key -> the reason). A pattern
 # that no longer matches any mismatch of a run must leave.
 KNOWN: dict[str, str] = {
-    r"rms_scaling=True": "LayerNormalization(rms_scaling=True) is not implemented yet",
     r"^LayerNormalization\(axis=(1|2|\[1, 2\]|-2)": "Keras 3 on torch fails for non-trailing axes; needs a reference",
 }
 

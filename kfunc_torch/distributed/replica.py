@@ -57,7 +57,6 @@ class Replicas:
 
     def train_step(self, model):
         """The train step for this rank: forward and loss on its rows, summed gradients, one step."""
-        from .. import mixed_precision as _mp
         self._sync = collectives.GradientSync([p for p in model.trainable_weights if p.requires_grad])
         sync = self._sync
 
@@ -66,11 +65,7 @@ class Replicas:
             rows = xs[0].shape[0]
             outs = total = parts = None
             if rows:  # a rank with no rows in a short last batch only takes part in the sums
-                if model._autocast_device is None:
-                    outs, total, parts = model._loss_fn(xs, ys, sws)
-                else:
-                    with _mp.autocast_context(model._autocast_device):
-                        outs, total, parts = model._loss_fn(xs, ys, sws)
+                outs, total, parts = model._loss_fn(xs, ys, sws)
             sync.zero_grad()  # the gradients live in the all-reduce buffers
             scaler = model._scaler
             if rows:

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch.nn.modules import module as _torch_module
 
+from .. import dtype_policies as _dp
 from . import call_context
 from . import data_adapter as _data
 from .layer import _CPU
@@ -113,8 +114,7 @@ class BatchMethods:
         return self._numpy_outputs(out)
 
     def _numpy_outputs(self, out):
-        outs = [o.float().cpu().numpy() if o.is_floating_point() else o.cpu().numpy()
-                for o in self._outputs_list(out)]
+        outs = [_dp.to_numpy(o) for o in self._outputs_list(out)]
         return self._pack_predictions(outs)
 
     def _targets(self):

@@ -18,6 +18,12 @@ from .node import Node
 class InputLayer(Layer):
     """The layer behind an ``Input``: it has no weights and one node with no inputs."""
 
+    _dtype_is_policy = False  # Keras: an input's dtype is its tensors'; its policy is the global one
+
+    @property
+    def dtype(self) -> str:
+        return self.output.dtype
+
     def __init__(self, input_shape=None, batch_size=None, dtype=None, input_tensor=None, sparse=False,
                  name=None, batch_shape=None, batch_input_shape=None, ragged=False, **kwargs):
         batch_shape = batch_shape if batch_shape is not None else batch_input_shape

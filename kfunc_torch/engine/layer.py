@@ -24,12 +24,12 @@ import torch
 from torch import nn
 from torch.utils import _pytree as pytree
 
-from .. import regularizers
+from .. import dtype_policies as _dp, regularizers
 from ..naming import to_snake_case, unique_name
 from . import call_context, gc_window, masking, registry
 from .gc_window import HELD
 from .input_spec import assert_input_compatibility
-from .keras_tensor import KerasTensor, dtype_name, to_torch_dtype
+from .keras_tensor import KerasTensor, to_torch_dtype
 from .layer_calls import (_add_note, _as_shape_struct, _batch_input_shape_from_kwargs, _flat_shapes,
                           _make_outputs, _shape_struct, _takes_training, _to_tensor, call_accepts)
 from .layer_weights import _CPU, WeightLayout, WeightsAPI, _unique
@@ -56,7 +56,7 @@ _LAYER_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", 
                  "weights", "activity_regularizer", "autocast", "input_dtype"}
 
 
-class Layer(WeightsAPI, NodeAPI, MetaInference, LossAPI, nn.Module):
+class Layer(WeightsAPI, NodeAPI, MetaInference, LossAPI, _dp.PolicyAPI, nn.Module):
     """Base class of every kfunc_torch layer (and of Model)."""
 
     supports_masking = False  # a class default, so reading it never falls through to __getattr__
@@ -117,6 +117,7 @@ class Layer(WeightsAPI, NodeAPI, MetaInference, LossAPI, nn.Module):
             _batch_input_shape=_batch_input_shape_from_kwargs(kwargs) if kwargs else None,
             _input_dtype=kwargs.get("input_dtype", dtype) if kwargs else dtype,
         )
+        _dp.init_layer(self, dtype)  # dtype policy: dtype_policy/compute_dtype, and the casts it needs
 
     # ------------------------------------------------------------------ weights
     def __setattr__(self, name, value):
@@ -321,6 +322,8 @@ class Layer(WeightsAPI, NodeAPI, MetaInference, LossAPI, nn.Module):
             in_tensors = [args[0]]
         else:
             in_tensors = [x for x in pytree.tree_leaves((args, kwargs)) if isinstance(x, KerasTensor)]
+        if _dp._state["used"]:  # a float32 layer after a mixed one casts its inputs (dtype_policies.py)
+            _dp.on_symbolic_inputs(self, in_tensors)
         try:
             if hasattr(type(self), "compute_output_spec"):  # a user's Keras 3 override decides
                 out = self._outputs_from_spec(args, kwargs)
@@ -337,15 +340,13 @@ class Layer(WeightsAPI, NodeAPI, MetaInference, LossAPI, nn.Module):
         return out
 
     def _output_dtype(self, in_tensors):
-        if in_tensors and not self._weight_records and not in_tensors[0].torch_dtype.is_floating_point:
-            return in_tensors[0].torch_dtype
-        if in_tensors and in_tensors[0].torch_dtype.is_floating_point and not self._weight_records:
-            return in_tensors[0].torch_dtype
-        return to_torch_dtype(self._dtype)
+        if in_tensors and not self._weight_records:
+            return _dp.output_dtype(self, in_tensors[0].torch_dtype)
+        return _dp.output_dtype(self, to_torch_dtype(self._dtype))
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
-        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_name(to_torch_dtype(self._dtype))}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": _dp.config_dtype(self)}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = self._batch_input_shape
         return config

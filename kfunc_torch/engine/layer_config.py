@@ -170,12 +170,8 @@ def _init_params(cls) -> tuple[frozenset, bool]:
 
 
 def _dtype_name(value):
-    if isinstance(value, dict):  # Keras 3 DTypePolicy / FloatDTypePolicy
-        name = (value.get("config") or {}).get("name", "float32")
-        if name.startswith("mixed_"):
-            # Mixed precision keeps float32 variables: load the weights as float32.
-            return "float32"
-        return name
+    if isinstance(value, dict):  # Keras 3 DTypePolicy / FloatDTypePolicy, tf.keras Policy: the policy's name
+        return (value.get("config") or {}).get("name", "float32")  # "mixed_float16" keeps its policy
     return value
 
 

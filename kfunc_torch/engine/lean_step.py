@@ -53,9 +53,8 @@ class LeanStep:
         self._all_layers = layers
         self._activity_terms = [l for l in layers if l.activity_regularizer is not None]
         self._constraint_terms = [(l, a, c) for l in layers for a, c in l._constraints.items() if c is not None]
-        self._scaler = _mp.make_grad_scaler(device)
-        # Decided once: the step neither reads a tensor's device nor enters a no-op context.
-        self._autocast_device = device if _mp.global_policy().is_mixed else None
+        # Layers compute in their own dtype policies (dtype_policies.py); float16 gradients need loss scaling.
+        self._scaler = _mp.make_grad_scaler(device, self.dtype_policy)
         self._loss_fn = self._jitted("train step", self._forward_and_loss)
         rep = _distributed.replicas(self)  # several processes: the replicated step (kfunc_torch/distributed)
         self._custom_steps = uses_custom_steps(self)
@@ -118,11 +117,7 @@ class LeanStep:
     def _train_step(self, xs, ys, sws):
         """One optimizer step on a batch; returns outputs (detached), total loss and per-output losses."""
         opt = self.optimizer
-        if self._autocast_device is None:
-            outs, total, parts = self._loss_fn(xs, ys, sws)
-        else:
-            with _mp.autocast_context(self._autocast_device):
-                outs, total, parts = self._loss_fn(xs, ys, sws)
+        outs, total, parts = self._loss_fn(xs, ys, sws)
         opt.zero_grad(set_to_none=True)
         if not total.requires_grad:  # nothing to train (Keras skips the update when no weight is trainable)
             return outs, total, parts

@@ -19,7 +19,7 @@ import torch
 
 from .. import callbacks as _callbacks
 from .. import distributed as _distributed
-from .. import mixed_precision as _mp
+from .. import dtype_policies as _dp
 from .. import optimizers as _optimizers
 from ..generations import current
 from ..settings import backend_settings
@@ -240,20 +240,19 @@ class Trainer(LeanStep, BatchMethods, GeneratorMethods, StepAPI):
         self._reset_trackers()
         want = cb is not None and cb.wants_batches("test")
         loss_fn = self._jitted("test step", self._forward_and_loss)
-        with _mp.autocast_context(self._device()):
-            every, step = self._execution_size(), -1
-            for step, (xs, ys, sws) in enumerate(data.batches(False, steps)):
-                if want and step % every == 0:
-                    cb.batch("test", "begin", step, None)
-                if self._custom_steps:
-                    self._run_test_step(xs, ys, sws)
-                else:
-                    outs, total, parts = loss_fn(xs, ys, sws, False)
-                    self._track(ys, sws, outs, total, parts, xs[0].shape[0])
-                if want and (step + 1) % every == 0:
-                    cb.batch("test", "end", step, _callbacks.LazyLogs(self._results))
-            if want and (step + 1) % every:
+        every, step = self._execution_size(), -1
+        for step, (xs, ys, sws) in enumerate(data.batches(False, steps)):
+            if want and step % every == 0:
+                cb.batch("test", "begin", step, None)
+            if self._custom_steps:
+                self._run_test_step(xs, ys, sws)
+            else:
+                outs, total, parts = loss_fn(xs, ys, sws, False)
+                self._track(ys, sws, outs, total, parts, xs[0].shape[0])
+            if want and (step + 1) % every == 0:
                 cb.batch("test", "end", step, _callbacks.LazyLogs(self._results))
+        if want and (step + 1) % every:
+            cb.batch("test", "end", step, _callbacks.LazyLogs(self._results))
         return self._results(prefix, replicas)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None, steps=None, callbacks=None,
@@ -322,15 +321,14 @@ class Trainer(LeanStep, BatchMethods, GeneratorMethods, StepAPI):
         try:
             cb.call("on_predict_begin", None)
             run = self._jitted("predict", self._run_model)
-            with _mp.autocast_context(self._device()):
-                custom = type(self).predict_step is not StepAPI.predict_step
-                for step, (xs, _, _) in enumerate(data.batches(False, steps)):
-                    outs = self._outputs_list(self.predict_step(pack_data(self, xs, None, None)) if custom
-                                              else run(xs, False))
-                    chunks = [[] for _ in outs] if chunks is None else chunks
-                    for c, o in zip(chunks, outs):
-                        c.append(o.float() if o.is_floating_point() else o)
-                    cb.batch("predict", "end", step, None)
+            custom = type(self).predict_step is not StepAPI.predict_step
+            for step, (xs, _, _) in enumerate(data.batches(False, steps)):
+                outs = self._outputs_list(self.predict_step(pack_data(self, xs, None, None)) if custom
+                                          else run(xs, False))
+                chunks = [[] for _ in outs] if chunks is None else chunks
+                for c, o in zip(chunks, outs):
+                    c.append(o)
+                cb.batch("predict", "end", step, None)
             cb.call("on_predict_end", None)
         finally:
             self.train(was_training)
@@ -339,7 +337,7 @@ class Trainer(LeanStep, BatchMethods, GeneratorMethods, StepAPI):
         if chunks is None:
             raise ValueError("predict() received no data (0 samples or 0 steps).")
         _checks.flush_id_watches()
-        arrays = [torch.cat(c).cpu().numpy() for c in chunks]
+        arrays = [_dp.to_numpy(torch.cat(c)) for c in chunks]
         return self._pack_predictions(arrays)
 
     def _pack_predictions(self, arrays):

@@ -180,6 +180,9 @@ class AdditiveAttention(_BaseDenseAttention):
         return {**super().get_config(), "use_scale": self.use_scale}
 
 
+_SUBLAYER = {"output": "attention_output"}  # Keras's names of the projection sublayers that differ from ours
+
+
 class MultiHeadAttention(Layer):
     """Multi-head attention (Vaswani et al. 2017) with Keras 3's weights.
 
@@ -244,7 +247,13 @@ class MultiHeadAttention(Layer):
     def _weight(self, name, shape, init):
         reg = self.kernel_regularizer if "kernel" in name else self.bias_regularizer
         con = self.kernel_constraint if "kernel" in name else self.bias_constraint
-        return self.add_weight(name, shape, init, regularizer=reg, constraint=con)
+        w = self.add_weight(name, shape, init, regularizer=reg, constraint=con)
+        # Keras 3 keeps these in EinsumDense sublayers query/key/value/attention_output: its weights are
+        # named "kernel"/"bias", with paths "multi_head_attention/query/kernel"
+        part, kind = name.rsplit("_", 1)
+        w.name = kind
+        w.__dict__["_keras_path"] = f"{w.path.rsplit('/', 1)[0]}/{_SUBLAYER.get(part, part)}/{kind}"
+        return w
 
     def build(self, query_shape, value_shape=None, key_shape=None):
         value_shape = value_shape if value_shape is not None else query_shape
@@ -290,11 +299,12 @@ class MultiHeadAttention(Layer):
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
              return_attention_scores=False, training=None, use_causal_mask=False, mask=None):
         """``mask``: the Keras masks of (query, value, key), as the graph engine passes them."""
-        if mask is not None:
-            masks = list(mask) + [None] * 3
-            query_mask = query_mask if query_mask is not None else masks[0]
-            value_mask = value_mask if value_mask is not None else masks[1]
-            key_mask = key_mask if key_mask is not None else masks[2]
+        masks = list(mask) + [None] * 3 if mask is not None else [None] * 3
+        # Keras 3 replaces a query_mask= argument by the query's own Keras mask (MultiHeadAttention.call
+        # reads backend.get_keras_mask(query)): a query_mask passed by hand is ignored there, and here.
+        query_mask = masks[0]
+        value_mask = value_mask if value_mask is not None else masks[1]
+        key_mask = key_mask if key_mask is not None else masks[2]
         if key is None:
             key = value
         if training is None:

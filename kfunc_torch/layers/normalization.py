@@ -16,6 +16,8 @@ Example::
 """
 from __future__ import annotations
 
+import warnings
+
 import torch
 import torch.nn.functional as F
 
@@ -41,6 +43,8 @@ def _norm_axes(axis, ndim: int, owner: str, name: str) -> tuple:
 
 class _GammaBeta(Layer):
     """Shared argument handling for layers with an optional scale (gamma) and offset (beta)."""
+
+    _float32_inside = True  # under float16/bfloat16 policies they normalize in float32 (dtype_policies.py)
 
     def __init__(self, axis, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                  gamma_regularizer, beta_constraint, gamma_constraint, **kwargs):
@@ -188,19 +192,28 @@ class LayerNormalization(_GammaBeta):
         (None, 10, 64)
     """
 
+    autocast = False  # Keras: its inputs are not cast to the compute dtype first (it normalizes in float32)
+
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
                  beta_constraint=None, gamma_constraint=None, **kwargs):
         if rms_scaling:
-            raise ValueError("LayerNormalization(rms_scaling=True) is not supported by kfunc_torch yet; "
-                             "use rms_scaling=False.")
+            warnings.warn("You passed `rms_scaling=True`, which is deprecated. This argument incorrectly scales "
+                          "the input by the variance, not the root mean square. To correctly use RMS "
+                          "Normalization, please use `keras.layers.RMSNormalization` instead.", stacklevel=2)
         super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                          gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
-        self.rms_scaling = False
+        # Keras 3's rms_scaling: x / sqrt(var(x) + epsilon) * gamma; always a gamma, never a beta, no centering
+        self.rms_scaling = bool(rms_scaling)
 
     def build(self, input_shape):
         sizes = self._axes_sizes(input_shape)
-        self._add_gamma_beta(sizes)
+        if self.rms_scaling:
+            self.gamma = self.add_weight("gamma", sizes, self.gamma_initializer, regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint)
+            self.beta = None
+        else:
+            self._add_gamma_beta(sizes)
         ndim = len(input_shape)
         # Trailing axes are torch's layer_norm; others normalize explicitly with broadcast weights.
         self._trailing = self._axes == tuple(range(ndim - len(self._axes), ndim))
@@ -209,6 +222,10 @@ class LayerNormalization(_GammaBeta):
         self.built = True
 
     def call(self, inputs, mask=None):
+        if self.rms_scaling:
+            var = torch.var(inputs, dim=self._axes, unbiased=False, keepdim=True)
+            y = inputs * torch.rsqrt(var + self.epsilon)
+            return y * self.gamma.reshape(self._bshape)
         if self._trailing:
             return F.layer_norm(inputs, self._shape, self.gamma, self.beta, self.epsilon)
         var, mean = torch.var_mean(inputs, dim=self._axes, unbiased=False, keepdim=True)

@@ -219,7 +219,7 @@ def compare_one(c: SweepCase, k: dict, ns: dict, stats: dict | None = None) -> s
     shapes = [w.shape for w in layer.get_weights()]
     if shapes != [w.shape for w in k["weights"]]:
         return f"weight shapes {shapes}, Keras {[w.shape for w in k['weights']]}"
-    names = [attr.rstrip("_") for _, attr, _ in layer._weight_keras_names()]
+    names = [p.name for _, _, p in layer._weight_keras_names()]
     if names != list(k["names"]):
         return f"weight names {names}, Keras {k['names']}"
     layer.set_weights(k["weights"])
