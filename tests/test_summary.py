@@ -379,3 +379,28 @@ def test_tf2_wraps_a_long_class_name_onto_the_next_line():
     # KERAS_FACTS §2.2: ` concatenate_1 (Concatenate  (None, 64) ...` then ` )` on the next line.
     assert lines[row][:41] == " concatenate_1 (Concatenate  (None, 64)  "
     assert lines[row + 1][:29] == " )".ljust(29) and len(lines[row + 1]) == 98
+
+
+def _wrapping_model():
+    a = Input((4,), name="a_twenty_char_inputx")  # its connection's repr is exactly 30 characters
+    b = Input((3,), name="b")
+    h = Dense(5, name="dense_with_a_long_name_1")(a)  # an entry longer than the 30-character cell
+    inner_in = Input((5,), name="inner_in")
+    inner = Model(inner_in, Dense(2, name="inner_dense")(inner_in), name="inner")
+    y, z = inner(h), inner(Dense(5, name="d5")(b))  # a nested model called twice
+    return Model([a, b], Dense(1, name="out")(concatenate([h, y, z, b], name="cat")), name="wrapping")
+
+
+def test_tf2_last_column_holds_its_full_width_and_nested_calls_count_from_0():
+    # tf_keras's print_row: a cell of width w holds w-3 characters, the last one w (30 of 98-68); a
+    # wrap breaks after the first "'," in what fits. tf_keras's Functional has no node of its own, so
+    # the two calls of `inner` are inner[0][0] and inner[1][0] (Keras 2.3: [1][0] and [2][0]).
+    kfunc_torch.set_compat("tf2")
+    model = _wrapping_model()
+    text = _text(model)
+    assert text == (GOLDEN / "summary_tf2_wrapping_nested.txt").read_text()
+    assert " ['a_twenty_char_inputx[0][0]']\n" in text and all(len(l) == 98 for l in _lines(model)[1:-4])
+    kfunc_torch.set_compat("keras2")
+    kfunc_torch.backend.clear_session()
+    keras2 = _text(_wrapping_model())
+    assert "inner[1][0]" in keras2 and "inner[2][0]" in keras2 and "inner[0][0]" not in keras2

@@ -47,7 +47,8 @@ def _tf2_rows(fields, positions, level=0) -> list[str]:
         for col, text in enumerate(left):
             start = positions[col - 1] if col else 0
             gap = 2 if col != last else 0
-            cutoff = positions[col] - start - gap - 1  # w-3 per cell, w-1 for the last (§2.2)
+            # w-3 characters per cell; the last cell holds its full width w (tf_keras's print_row)
+            cutoff = positions[col] - start - gap - (col != last)
             if col == 0:
                 cutoff -= level
             piece = text[:cutoff]
