@@ -214,3 +214,20 @@ def test_gradients_reach_the_float32_weights_through_the_stand_ins():
     out.float().sum().backward()
     assert layer.kernel.grad is not None and layer.kernel.grad.dtype == torch.float32
     np.testing.assert_allclose(layer.kernel.grad.numpy(), np.full((4, 2), 3.0), rtol=1e-6)
+
+
+@requires_keras
+def test_sequential_under_a_mixed_policy_matches_keras3():
+    res = run_keras("""
+import keras
+keras.mixed_precision.set_global_policy("mixed_float16")
+m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(2, dtype="float32")])
+result["config_dtype"] = m.get_config()["dtype"]["config"]["name"]
+result["out"] = str(m(inputs["x"]).dtype)
+result["layers"] = [l.get_config()["dtype"]["config"]["name"] for l in m.layers]
+""", {"x": np.ones((2, 3), "float32")})
+    mixed_precision.set_global_policy("mixed_float16")
+    m = kfunc_torch.Sequential([Input((3,)), layers.Dense(4), layers.Dense(2, dtype="float32")])
+    assert m.get_config()["dtype"]["config"]["name"] == res["config_dtype"] == "mixed_float16"
+    assert [l.get_config()["dtype"] for l in m.layers] == res["layers"]
+    assert str(m(torch.ones(2, 3)).dtype) == res["out"]

@@ -158,7 +158,7 @@ class Sequential(Keras2SequentialMethods, Model):
             entry = serialize_layer(self._input_layer)
             layers.append({k: entry[k] for k in ("module", "class_name", "config", "registered_name")})
         layers.extend(serialize_layer(l) for l in self._stack)
-        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy("float32"), "layers": layers}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy(self.dtype_policy.name), "layers": layers}
         if self._input_layer is not None:
             config["build_input_shape"] = list(self._input_layer.batch_shape)
         return config

@@ -41,6 +41,12 @@ from Keras 3, where the backends agree).
    counts, names, weights and structure still are. Seen on seed 5608224 (LSTM after
    ``Concatenate([Masking branch, nested model of an Embedding(mask_zero=True) branch])``).
 
+5. ``LayerNormalization`` over contiguous axes that do not end at the last one (``axis=1`` on a
+   rank-3 input): Keras 3 on torch hands them to ``F.layer_norm``, which normalizes trailing axes
+   only, and the call fails ("Given normalized_shape=..."); its TF and JAX backends (and tf_keras)
+   normalize over those axes, with gamma/beta broadcast along them, as we do. The reference is that
+   formula in numpy (population variance, as Keras's ``moments``).
+
 Example::
 
     reason, reference = departure(case)          # (None, None) for an ordinary case
@@ -106,6 +112,9 @@ def departure(case):
                 return ("Keras 3 on torch averages in repeated edge values for an odd 'same' pad; "
                         "TensorFlow's Keras averages the real cells only",
                         lambda xs, w: [avg_pool_tf(xs[0], pool, strides, fmt)])
+    if case.src.startswith("LayerNormalization(") and _ln_torch_fails(case):
+        reason = "Keras 3 on torch passes non-trailing axes to F.layer_norm, which fails there"
+        return reason, lambda xs, w: [layer_norm_np(xs[0], *_ln_args(case), w)]
     if "sparsemax" in case.src:
         reason = "Keras 3 on torch computes sparsemax's threshold wrongly (outputs do not sum to 1)"
         if case.src.startswith("Activation("):
@@ -146,3 +155,37 @@ def keras3_nested_mask_merge(model) -> bool:
     merges = any(_MERGE.match(type(l).__name__ + "(") for l in layers)
     return merges and any(hasattr(t, "_keras_mask") for l in layers if isinstance(l, Model)
                           for node in l._inbound_nodes for t in node.input_tensors)
+def keras3_mask_ops(keras_result: dict) -> bool:
+    """Whether Keras 3 recorded mask operations in this graph (item 2 above)."""
+    return bool(_MASK_OPS.search(keras_result.get("summary", "")))
+
+
+def _ln_args(case):
+    """(axes as non-negative ints, epsilon, center, scale, rms_scaling) of a LayerNormalization case."""
+    axis, eps, center, scale, rms = eval(
+        "(lambda axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, **kw: "
+        f"(axis, epsilon, center, scale, rms_scaling))({case.src[len('LayerNormalization('):-1]})", {})
+    rank = len(case.shape) + 1
+    axes = sorted(a % rank for a in (axis if isinstance(axis, (list, tuple)) else [axis]))
+    return axes, eps, center, scale, rms
+
+
+def _ln_torch_fails(case) -> bool:
+    axes, _, _, _, rms = _ln_args(case)
+    contiguous = axes == list(range(axes[0], axes[-1] + 1))
+    return not rms and contiguous and axes[-1] != len(case.shape)
+
+
+def layer_norm_np(x, axes, eps, center, scale, rms, weights):
+    """Layer normalization over ``axes`` with gamma/beta (in Keras's weight order) broadcast along them."""
+    x = x.astype(np.float64)
+    mean = x.mean(axis=tuple(axes), keepdims=True)
+    var = x.var(axis=tuple(axes), keepdims=True)
+    y = (x - mean) / np.sqrt(var + eps)
+    shape = [x.shape[i] if i in axes else 1 for i in range(x.ndim)]
+    w = list(weights)
+    if scale:
+        y = y * w.pop(0).reshape(shape)
+    if center:
+        y = y + w.pop(0).reshape(shape)
+    return y.astype(np.float32)
