@@ -64,6 +64,9 @@ class Generation:
     # it) or "any" (Keras 3: kept where any input keeps it, none when an input has no mask; and
     # Multiply/Maximum/Minimum skip masked steps).
     merge_masks: str = "all"
+    # Keras 3 computes Concatenate's mask with ops.concatenate while the graph is built; that op takes
+    # a number from the "concatenate" name counter, so the next Concatenate() is concatenate_2.
+    mask_ops_take_names: bool = False
     # Arithmetic on symbolic tensors (x + y) is a layer of model.layers (True), or, in Keras 3, an
     # operation that only the summary shows (False).
     ops_are_layers: bool = True
@@ -95,7 +98,8 @@ GENERATIONS = {g.name: g for g in (
                functional_prefix="functional", sequential_input_is_input_layer=True,
                sequential_takes_functional_name=True, summary=_KERAS3_SUMMARY, progbar="keras3",
                epoch_line_for_one_epoch=False, sorted_logs=True, metric_key_as_written=True,
-               hard_sigmoid_slope=1 / 6, download_layout="keras3", merge_masks="any", ops_are_layers=False),
+               hard_sigmoid_slope=1 / 6, download_layout="keras3", merge_masks="any", ops_are_layers=False,
+               mask_ops_take_names=True),
 )}
 COMPATS = tuple(GENERATIONS)
 

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from ..generations import current
+from ..naming import unique_name
 from ..engine.layer import Layer
 
 
@@ -230,6 +231,8 @@ class Concatenate(_Merge):
         # Keras: each mask broadcast to its input's shape (all True for an unmasked input),
         # concatenated along the axis, then reduced over the last axis: "any" in Keras 3, "all" in
         # tf.keras and Keras 2.
+        if current().mask_ops_take_names and any(m is not None and m.is_meta for m in mask):
+            unique_name("concatenate")  # graph building (meta tensors): Keras 3's mask op takes a name
         full = []
         for m, x in zip(mask, inputs):
             if m is None:

@@ -24,7 +24,8 @@ from Keras 3, where the backends agree).
    ``Any``, and the ``concatenate`` of Concatenate's mask), which appear as rows of its summary,
    shift the depths that order ``model.layers`` and take numbers from the auto-name counters
    (a later ``Concatenate`` becomes ``concatenate_2``).
-   We propagate masks beside the tensors, as tf_keras does. For generated graphs with such mask
+   We propagate masks beside the tensors, as tf_keras does (under keras3 Concatenate's mask still
+   takes its ``concatenate`` number, so names match too). For generated graphs with such mask
    operations the graph sweep compares the set of layers (not their order or numbers) and skips the summary
    text; predictions, weights and counts are still compared (``keras3_mask_ops``). The numbers can
    shift with no mask row in the summary (Concatenate's mask op is made and numbered, yet not listed),
