@@ -156,9 +156,6 @@ def keras3_nested_mask_merge(model) -> bool:
     merges = any(_MERGE.match(type(l).__name__ + "(") for l in layers)
     return merges and any(hasattr(t, "_keras_mask") for l in layers if isinstance(l, Model)
                           for node in l._inbound_nodes for t in node.input_tensors)
-def keras3_mask_ops(keras_result: dict) -> bool:
-    """Whether Keras 3 recorded mask operations in this graph (item 2 above)."""
-    return bool(_MASK_OPS.search(keras_result.get("summary", "")))
 
 
 def _ln_args(case):
