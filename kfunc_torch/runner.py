@@ -35,7 +35,7 @@ def run_script(path: str, argv: list[str] | None = None) -> dict:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No such script: {path!r}. Give the path of a .py file (or an .ipynb notebook).")
     kfunc_torch.alias_keras()
-    old_argv, old_path0 = sys.argv, sys.path[0] if sys.path else None
+    old_argv = sys.argv
     sys.argv = [path] + list(argv or [])
     script_dir = os.path.dirname(os.path.abspath(path))
     sys.path.insert(0, script_dir)  # as `python script.py` would: its own folder first
